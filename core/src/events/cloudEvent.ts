@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+
+/** A CloudEvent 1.0 in structured JSON, as DeployDB emits it (CONTRACT §5). */
+export interface CloudEvent<D = unknown> {
+  specversion: '1.0';
+  id: string;
+  source: 'deploydb';
+  type: EventType;
+  time: string;
+  subject: string;
+  datacontenttype: 'application/json';
+  data: D;
+}
+
+export type EventType =
+  | 'deploydb.artifact.created'
+  | 'deploydb.deployment.created'
+  | 'deploydb.deployment.started'
+  | 'deploydb.deployment.completed'
+  | 'deploydb.deployment.verified'
+  | 'deploydb.deployment.failed'
+  | 'deploydb.promotion.completed'
+  | 'deploydb.flow.completed';
+
+/** A new event; `orderKey` groups events that must be published in order (one deployment's). */
+export interface PendingEvent {
+  event: CloudEvent;
+  orderKey: string;
+}
+
+export function cloudEvent<D>(type: EventType, subject: string, data: D, time: Date, orderKey: string): PendingEvent {
+  return {
+    orderKey,
+    event: {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: 'deploydb',
+      type,
+      time: time.toISOString(),
+      subject,
+      datacontenttype: 'application/json',
+      // A snapshot: the caller goes on changing its objects after the event is made.
+      data: structuredClone(data),
+    },
+  };
+}

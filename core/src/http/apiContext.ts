@@ -1,0 +1,18 @@
+import type { DeployDbConfig } from '../config/model.js';
+import type { ModelIndex } from '../config/modelIndex.js';
+import type { Ledger } from '../domain/ledger.js';
+import type { LedgerReads } from '../store/ledgerReads.js';
+import type { HealthReport } from '../kernel/health.js';
+
+/** What routes may use: the ledger's commands and reads, the current configuration, the kernel's admin hooks. */
+export interface ApiContext {
+  ledger: Ledger;
+  reads: LedgerReads;
+  config(): DeployDbConfig;
+  model(): ModelIndex;
+  /** Reloads deploydb.yaml; throws the configuration's errors and keeps the old one. */
+  reload(): Promise<void>;
+  health(): Promise<HealthReport>;
+  metricsText(): Promise<{ contentType: string; body: string }>;
+  openapi(): unknown;
+}

@@ -1,0 +1,94 @@
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Role } from '../config/model.js';
+import { DeployDbError } from '../errors.js';
+import type { Logger } from '../plugin-api/logger.js';
+import { validate } from '../schema/validate.js';
+import { requireRole, type Authenticator } from './auth.js';
+import { errorResponse, type ErrorBody } from './errorResponse.js';
+import type { Metrics } from './metrics.js';
+import { parseParameters, json, type RouteSpec } from './route.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const READ_ROLES: readonly Role[] = ['read', 'ci', 'approver', 'admin'];
+const JSON_TYPES = /^application\/(json|cloudevents\+json|cloudevents-batch\+json)\s*(;|$)/i;
+
+export interface AppOptions {
+  routes: RouteSpec[];
+  authenticator: () => Authenticator;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * The Hono app: every declared route with auth, body limit, content type, JSON parsing and
+ * schema validation in front, errors in the contract's shape, 404 and 405 for the rest.
+ */
+export function createApp({ routes, authenticator, metrics, logger }: AppOptions): Hono {
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath && c.req.routePath !== '*' ? c.req.routePath : 'unmatched';
+    metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics.latency.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+  });
+
+  app.onError((error, c) => {
+    const { status, body } = errorResponse(error);
+    if (status >= 500) logger.error({ err: error, path: c.req.path }, 'request failed');
+    return json(c, status, body);
+  });
+  app.notFound((c) => fail(c, new DeployDbError('not_found', `no route ${c.req.method} ${c.req.path}`)));
+
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of routes) {
+    const handlers: MiddlewareHandler[] = [];
+    if (route.body) {
+      handlers.push(
+        bodyLimit({
+          maxSize: MAX_BODY_BYTES,
+          onError: (c) => fail(c, new DeployDbError('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`)),
+        }),
+      );
+    }
+    app.on([route.method.toUpperCase()], [route.path], ...handlers, async (c: Context) => {
+      const roles = route.roles ?? (route.method === 'get' ? READ_ROLES : ['admin']);
+      const caller = authenticator().authenticate(c.req.header('authorization'));
+      if (roles !== 'public') requireRole(caller, roles);
+      const params = parseParameters(route.params, c.req.param() as Record<string, string>, 'path');
+      const query = parseParameters(route.query, c.req.query(), 'query');
+      const body = route.body ? await readBody(c, route) : undefined;
+      return route.handler({ params, query, body, caller, c });
+    });
+    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : [])])].join(', ');
+    app.all(path, (c) => fail(c, new DeployDbError('method_not_allowed', `${c.req.method} is not allowed here; use ${allow}`), { allow }));
+  }
+  return app;
+}
+
+function fail(c: Context, error: DeployDbError, headers?: Record<string, string>): Response {
+  const { status, body } = errorResponse(error);
+  return json(c, status, body satisfies ErrorBody, headers);
+}
+
+async function readBody(c: Context, route: RouteSpec): Promise<unknown> {
+  const type = c.req.header('content-type') ?? '';
+  if (!JSON_TYPES.test(type)) {
+    throw new DeployDbError('unsupported_media_type', `send the body as application/json (got ${type ? `"${type.slice(0, 100)}"` : 'no content type'})`);
+  }
+  const text = await c.req.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new DeployDbError('bad_request', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  const checked = validate(route.body!, parsed);
+  if (!checked.ok) throw new DeployDbError('validation_failed', 'the body does not match the schema', checked.errors);
+  return checked.value;
+}

@@ -1,0 +1,52 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AuthToken, Role } from '../config/model.js';
+import { ROLES } from '../config/model.js';
+import { DeployDbError } from '../errors.js';
+import type { Caller } from '../plugin-api/promotion.js';
+
+/** Without `auth` every caller is an anonymous admin (the server then listens on loopback only). */
+const ANONYMOUS: Caller = Object.freeze({ name: null, roles: ROLES });
+
+/** Resolves bearer tokens to callers. Tokens are compared by digest, in constant time. */
+export class Authenticator {
+  private readonly byDigest: Map<string, { digest: Buffer; caller: Caller }>;
+
+  constructor(tokens: readonly AuthToken[] | null) {
+    this.byDigest = new Map(
+      (tokens ?? []).map((t) => {
+        const digest = sha256(t.token);
+        return [digest.toString('hex'), { digest, caller: Object.freeze({ name: t.name, roles: expand(t.roles) }) }];
+      }),
+    );
+    this.enabled = tokens !== null;
+  }
+
+  readonly enabled: boolean;
+
+  /** The caller for an `Authorization` header; 401 when auth is on and the token is missing or unknown. */
+  authenticate(header: string | undefined): Caller {
+    if (!this.enabled) return ANONYMOUS;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) throw new DeployDbError('unauthorized', 'a bearer token is required (Authorization: Bearer <token>)');
+    const digest = sha256(match[1]!);
+    const entry = this.byDigest.get(digest.toString('hex'));
+    if (!entry || !timingSafeEqual(entry.digest, digest)) throw new DeployDbError('unauthorized', 'unknown token');
+    return entry.caller;
+  }
+}
+
+/** `read` is implied by every other role; admin implies all. */
+function expand(roles: readonly Role[]): Role[] {
+  if (roles.includes('admin')) return [...ROLES];
+  return [...new Set<Role>(['read', ...roles])];
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** 403 unless the caller has one of the roles. */
+export function requireRole(caller: Caller, roles: readonly Role[]): void {
+  if (roles.some((role) => caller.roles.includes(role))) return;
+  throw new DeployDbError('forbidden', `this needs role ${roles.join(' or ')}`);
+}

@@ -1,0 +1,39 @@
+import type { ErrorCode, ErrorDetail } from '../errors.js';
+import { DeployDbError, isDeployDbError } from '../errors.js';
+
+/** The one place where error codes become HTTP statuses. */
+const statusOf: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  no_service: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  already_exists: 409,
+  invalid_transition: 409,
+  not_reportable: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  config_invalid: 422,
+  unavailable: 503,
+  internal: 500,
+};
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details: ErrorDetail[]; [extra: string]: unknown };
+}
+
+/** The status and body for an error; anything not a DeployDbError is an internal error, without its stack. */
+export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
+  const known = isDeployDbError(error) ? error : new DeployDbError('internal', 'internal error');
+  return {
+    status: statusOf[known.code],
+    body: { error: { code: known.code, message: known.message, details: known.details, ...known.extra } },
+  };
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return statusOf[code];
+}

@@ -1,0 +1,165 @@
+import Type, { type TSchema } from 'typebox';
+import { ArtifactSchema, DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion } from '../../domain/shapes.js';
+import { notFound } from '../../errors.js';
+import type { ApiContext } from '../apiContext.js';
+import {
+  EnvironmentSchema,
+  PipelineSchema,
+  PromotionSchema,
+  ServiceSchema,
+  environmentView,
+  pipelineView,
+  promotionView,
+  serviceView,
+} from '../configViews.js';
+import { decodeCursor, keysetPage, PageQuery, pageOf, pageOfList } from '../pagination.js';
+import { defineRoute, json, type RouteSpec } from '../route.js';
+import type { ModelIndex } from '../../config/modelIndex.js';
+
+const NameParam = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }) });
+
+interface ConfigCollection {
+  path: string;
+  what: string;
+  schema: TSchema;
+  list: (model: ModelIndex) => unknown[];
+  one: (model: ModelIndex, name: string) => unknown;
+}
+
+/** List and lookup routes of one configuration collection, in file order. */
+function collectionRoutes(api: ApiContext, { path, what, schema, list, one }: ConfigCollection): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path,
+      tag: 'configuration',
+      summary: `The configured ${what}s, in file order`,
+      query: Type.Object(PageQuery),
+      responses: { 200: { description: `A page of ${what}s`, schema: pageOf(schema) } },
+      handler: ({ query, c }) => json(c, 200, pageOfList(list(api.model()), query)),
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${path}/:name`,
+      tag: 'configuration',
+      summary: `One configured ${what}`,
+      params: NameParam,
+      responses: { 200: { description: `The ${what}`, schema } },
+      errors: [404],
+      handler({ params, c }) {
+        const found = one(api.model(), params.name);
+        if (found === undefined) throw notFound(`${what} "${params.name}"`);
+        return json(c, 200, found);
+      },
+    }),
+  ];
+}
+
+function requireEnvironment(api: ApiContext, name: string): void {
+  if (!api.model().environments.has(name)) throw notFound(`environment "${name}"`);
+}
+
+export function configurationRoutes(api: ApiContext): RouteSpec[] {
+  const mapped = <T, V>(value: T | undefined, view: (v: T) => V) => (value === undefined ? undefined : view(value));
+  return [
+    ...collectionRoutes(api, {
+      path: '/api/environments',
+      what: 'environment',
+      schema: EnvironmentSchema,
+      list: (m) => m.model.environments.map(environmentView),
+      one: (m, name) => mapped(m.environments.get(name), environmentView),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/environments/:name/deployments',
+      tag: 'configuration',
+      summary: 'Deployment history of an environment, oldest first',
+      params: NameParam,
+      query: Type.Object({ service: Type.Optional(Type.String()), status: Type.Optional(literalUnion(DEPLOYMENT_STATUSES)), ...PageQuery }),
+      responses: { 200: { description: 'A page of deployments', schema: pageOf(DeploymentSchema) } },
+      errors: [404],
+      async handler({ params, query, c }) {
+        requireEnvironment(api, params.name);
+        const page = await api.reads.deployments(
+          { environment: params.name, service: query.service, status: query.status },
+          { after: decodeCursor(query.cursor), limit: query.limit ?? 50 },
+        );
+        return json(c, 200, keysetPage(page));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/environments/:name/services',
+      tag: 'configuration',
+      summary: 'What runs in an environment now: per service, its newest COMPLETED or VERIFIED deployment',
+      params: NameParam,
+      responses: {
+        200: {
+          description: 'One item per service with a current deployment there',
+          schema: Type.Array(
+            Type.Object({ service: Type.String(), artifact: ArtifactSchema, deploymentId: Type.Integer(), status: Type.String(), since: Type.String() }),
+          ),
+        },
+      },
+      errors: [404],
+      async handler({ params, c }) {
+        requireEnvironment(api, params.name);
+        const order = new Map(api.model().model.services.map((s, i) => [s.key, i]));
+        const current = await api.reads.currentIn(params.name);
+        current.sort((a, b) => (order.get(a.service) ?? Infinity) - (order.get(b.service) ?? Infinity) || a.service.localeCompare(b.service));
+        return json(c, 200, current);
+      },
+    }),
+    ...collectionRoutes(api, {
+      path: '/api/services',
+      what: 'service',
+      schema: ServiceSchema,
+      list: (m) => m.model.services.map(serviceView),
+      one: (m, name) => mapped(m.services.get(name), serviceView),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/services/:name/environments',
+      tag: 'configuration',
+      summary: "A service in each environment of its pipelines, in pipeline order: the current deployment and the one in flight",
+      params: NameParam,
+      responses: {
+        200: {
+          description: 'One item per environment',
+          schema: Type.Array(
+            Type.Object({
+              environment: Type.String(),
+              current: Type.Union([DeploymentSchema, Type.Null()]),
+              inFlight: Type.Union([DeploymentSchema, Type.Null()]),
+            }),
+          ),
+        },
+      },
+      errors: [404],
+      async handler({ params, c }) {
+        const model = api.model();
+        const service = model.services.get(params.name);
+        if (!service) throw notFound(`service "${params.name}"`);
+        const environments = [...new Set(service.pipelines.flatMap((p) => model.pipelines.get(p)?.environments.map((s) => s.name) ?? []))];
+        const items = await Promise.all(
+          environments.map(async (environment) => ({ environment, ...(await api.reads.serviceIn(service.key, environment)) })),
+        );
+        return json(c, 200, items);
+      },
+    }),
+    ...collectionRoutes(api, {
+      path: '/api/pipelines',
+      what: 'pipeline',
+      schema: PipelineSchema,
+      list: (m) => m.model.pipelines.map(pipelineView),
+      one: (m, name) => mapped(m.pipelines.get(name), pipelineView),
+    }),
+    ...collectionRoutes(api, {
+      path: '/api/promotions',
+      what: 'promotion',
+      schema: PromotionSchema,
+      list: (m) => m.model.promotions.map(promotionView),
+      one: (m, name) => mapped(m.promotions.get(name), promotionView),
+    }),
+  ];
+}

@@ -1,0 +1,91 @@
+import Type from 'typebox';
+import { DeploymentReportInput, PromotionReportInput } from '../../domain/inputs.js';
+import { DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, PromotionResultSchema } from '../../domain/shapes.js';
+import { notFound } from '../../errors.js';
+import type { ApiContext } from '../apiContext.js';
+import { decodeCursor, keysetPage, PageQuery, pageOf } from '../pagination.js';
+import { defineRoute, IdParam, json, type RouteSpec } from '../route.js';
+
+export const DeploymentFilterQuery = {
+  service: Type.Optional(Type.String()),
+  environment: Type.Optional(Type.String()),
+  status: Type.Optional(literalUnion(DEPLOYMENT_STATUSES)),
+  artifact: Type.Optional(IdParam),
+};
+
+export function deploymentRoutes(api: ApiContext): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/deployments',
+      tag: 'deployments',
+      summary: 'List deployments, filtered by service, environment, status or artifact id',
+      query: Type.Object({ ...DeploymentFilterQuery, ...PageQuery }),
+      responses: { 200: { description: 'A page of deployments', schema: pageOf(DeploymentSchema) } },
+      async handler({ query, c }) {
+        const limit = query.limit ?? 50;
+        const page = await api.reads.deployments(
+          { service: query.service, environment: query.environment, status: query.status, artifactId: query.artifact },
+          { after: decodeCursor(query.cursor), limit },
+        );
+        return json(c, 200, keysetPage(page));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/deployments/:id',
+      tag: 'deployments',
+      summary: 'One deployment',
+      params: Type.Object({ id: IdParam }),
+      responses: { 200: { description: 'The deployment', schema: DeploymentSchema } },
+      errors: [404],
+      async handler({ params, c }) {
+        const deployment = await api.reads.deployment(params.id);
+        if (!deployment) throw notFound(`deployment ${params.id}`);
+        return json(c, 200, deployment);
+      },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/deployments/:id',
+      tag: 'deployments',
+      summary: 'Report STARTED, COMPLETED or FAILED; a repeated report answers with the current state',
+      roles: ['ci', 'admin'],
+      params: Type.Object({ id: IdParam }),
+      body: DeploymentReportInput,
+      responses: { 200: { description: 'The deployment after the report', schema: DeploymentSchema } },
+      errors: [404, 409, 422],
+      async handler({ params, body, c }) {
+        return json(c, 200, await api.ledger.reportDeployment(params.id, body));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/deployments/:id/promotions',
+      tag: 'deployments',
+      summary: "Report a promotion result (a manual approval or rejection, a CI callback); the promotion's plugin decides",
+      roles: ['ci', 'approver', 'admin'],
+      params: Type.Object({ id: IdParam }),
+      body: PromotionReportInput,
+      responses: { 201: { description: 'The promotion result after the report', schema: PromotionResultSchema } },
+      errors: [403, 404, 409, 422],
+      async handler({ params, body, caller, c }) {
+        return json(c, 201, await api.ledger.reportPromotion(params.id, body, caller));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/deployments/:id/promotions/:resultId',
+      tag: 'deployments',
+      summary: 'One promotion result of a deployment',
+      params: Type.Object({ id: IdParam, resultId: IdParam }),
+      responses: { 200: { description: 'The promotion result', schema: PromotionResultSchema } },
+      errors: [404],
+      async handler({ params, c }) {
+        const result = await api.reads.promotionResult(params.id, params.resultId);
+        if (!result) throw notFound(`promotion result ${params.resultId} of deployment ${params.id}`);
+        return json(c, 200, result);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,12 @@
+import type { ApiContext } from '../apiContext.js';
+import type { RouteSpec } from '../route.js';
+import { artifactRoutes } from './artifacts.js';
+import { configurationRoutes } from './configuration.js';
+import { deploymentRoutes } from './deployments.js';
+import { flowRoutes } from './flows.js';
+import { systemRoutes } from './system.js';
+
+/** Every route of the API, in the order they are matched. */
+export function apiRoutes(api: ApiContext): RouteSpec[] {
+  return [...artifactRoutes(api), ...deploymentRoutes(api), ...flowRoutes(api), ...configurationRoutes(api), ...systemRoutes(api)];
+}

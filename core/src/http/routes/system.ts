@@ -1,0 +1,60 @@
+import Type from 'typebox';
+import type { ApiContext } from '../apiContext.js';
+import { defineRoute, json, type RouteSpec } from '../route.js';
+
+const HealthSchema = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]),
+  checks: Type.Record(Type.String(), Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) })),
+});
+
+/** Health, metrics, the API description, and admin reload. */
+export function systemRoutes(api: ApiContext): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/health',
+      tag: 'system',
+      summary: 'Readiness, with a check per component',
+      roles: 'public',
+      responses: { 200: { description: 'Ready', schema: HealthSchema }, 503: { description: 'Not ready (starting, stopping, or a component down)', schema: HealthSchema } },
+      async handler({ c }) {
+        const report = await api.health();
+        return json(c, report.ready ? 200 : 503, { status: report.status, checks: report.checks });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/metrics',
+      tag: 'system',
+      summary: 'Prometheus metrics',
+      roles: 'public',
+      responses: { 200: { description: 'Prometheus text format' } },
+      async handler({ c }) {
+        const { contentType, body } = await api.metricsText();
+        return c.newResponse(body, 200, { 'content-type': contentType });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/openapi.json',
+      tag: 'system',
+      summary: 'This API, OpenAPI 3.1',
+      roles: 'public',
+      responses: { 200: { description: 'The OpenAPI document' } },
+      handler: ({ c }) => json(c, 200, api.openapi()),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/admin/reload',
+      tag: 'system',
+      summary: 'Reload deploydb.yaml; an invalid file is refused (422 listing its errors) and the old one stays',
+      roles: ['admin'],
+      responses: { 200: { description: 'Reloaded', schema: Type.Object({ status: Type.Literal('reloaded') }) } },
+      errors: [401, 403, 422],
+      async handler({ c }) {
+        await api.reload();
+        return json(c, 200, { status: 'reloaded' });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,15 @@
+/**
+ * `@deploydb/core`: what plugin authors build on. Nothing internal is exported from here.
+ */
+export * from './plugin-api/index.js';
+export { DeployDbError, isDeployDbError, type ErrorCode, type ErrorDetail } from './errors.js';
+export type * from './domain/shapes.js';
+export type {
+  Role,
+  EnvironmentConfig,
+  PromotionConfig,
+  PipelineConfig,
+  PipelineStage,
+  ServiceConfig,
+} from './config/model.js';
+export { default as Type, type Static, type TSchema } from 'typebox';

@@ -1,0 +1,231 @@
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { DependencyContainer } from 'tsyringe';
+import { ConfigInvalidError, loadConfig } from '../config/index.js';
+import type { DeployDbConfig } from '../config/model.js';
+import { ModelIndex } from '../config/modelIndex.js';
+import { Ledger } from '../domain/ledger.js';
+import type { CurrentModel } from '../domain/ports.js';
+import { Authenticator } from '../http/auth.js';
+import { createApp } from '../http/app.js';
+import type { ApiContext } from '../http/apiContext.js';
+import { Metrics } from '../http/metrics.js';
+import { openApiDocument } from '../http/openapi.js';
+import type { RouteSpec } from '../http/route.js';
+import { apiRoutes } from '../http/routes/index.js';
+import { systemClock, type Clock } from '../plugin-api/clock.js';
+import type { PluginDefinition } from '../plugin-api/definePlugin.js';
+import type { Logger } from '../plugin-api/logger.js';
+import { openDatabase, type Database } from '../store/database.js';
+import { LedgerReads } from '../store/ledgerReads.js';
+import { ConfigSnapshots } from '../store/snapshots.js';
+import { createKernelContainer, tokens } from './container.js';
+import { checkHealth, type HealthProbe, type HealthReport } from './health.js';
+import { createLogger } from './logger.js';
+import { importPlugin } from './pluginLoader.js';
+import { startPlugins, type StartedPlugins } from './plugins.js';
+import { PromotionRegistry } from './promotionRegistry.js';
+import { PromotionWorker } from './promotionWorker.js';
+import { VERSION } from '../version.js';
+
+export interface KernelOptions {
+  /** Path of deploydb.yaml. */
+  configPath: string;
+  env?: NodeJS.ProcessEnv;
+  /** Replaces the logger made from `logging.level` (tests pass a silent one). */
+  logger?: Logger;
+  clock?: Clock;
+  /** Listen for HTTP (default true). Without, use `kernel.app.request(...)` in-process. */
+  listen?: boolean;
+  /** Overrides `server.port` (0: any free port). */
+  port?: number;
+}
+
+/**
+ * The DeployDB kernel. Start-up order: load and check the configuration (plugins imported to
+ * check their settings), open the store and migrate, create plugins in order, start them, start
+ * the worker, listen. `stop()` undoes it in reverse.
+ */
+export class Kernel {
+  private accepting = false;
+  private server: ServerType | null = null;
+  private stopping: Promise<void> | null = null;
+  private configuration: DeployDbConfig;
+  private current: CurrentModel;
+  private authenticator: Authenticator;
+  readonly app: Hono;
+  readonly ledger: Ledger;
+  readonly reads: LedgerReads;
+
+  private constructor(
+    private readonly options: KernelOptions,
+    private readonly container: DependencyContainer,
+    readonly logger: Logger,
+    readonly db: Database,
+    private readonly snapshots: ConfigSnapshots,
+    private readonly plugins: StartedPlugins,
+    private readonly worker: PromotionWorker,
+    config: DeployDbConfig,
+    current: CurrentModel,
+    ledger: Ledger,
+    reads: LedgerReads,
+    app: Hono,
+  ) {
+    this.configuration = config;
+    this.current = current;
+    this.authenticator = new Authenticator(config.auth?.tokens ?? null);
+    this.ledger = ledger;
+    this.reads = reads;
+    this.app = app;
+  }
+
+  /** Loads the configuration and starts everything; throws ConfigInvalidError for a bad file. */
+  static async start(options: KernelOptions): Promise<Kernel> {
+    const env = options.env ?? process.env;
+    const clock = options.clock ?? systemClock;
+    const definitions = new Map<string, PluginDefinition>();
+    const describePlugin = async (name: string, dir: string) => {
+      const definition = await importPlugin(name, dir);
+      definitions.set(name, definition);
+      return definition;
+    };
+    const config = await loadConfig({ path: options.configPath, env, describePlugin });
+    const logger = options.logger ?? createLogger(config.logging.level);
+    const container = createKernelContainer();
+    container.register(tokens.logger, { useValue: logger });
+    container.register(tokens.clock, { useValue: clock });
+
+    const db = await openDatabase({ url: config.database.url, dir: config.database.dir, logger: logger.child({ component: 'store' }) });
+    const stopOnFailure: Array<() => Promise<void>> = [() => db.close()];
+    try {
+      const applied = await db.migrate();
+      if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+      container.register(tokens.database, { useValue: db });
+
+      const snapshots = new ConfigSnapshots();
+      const snapshotId = await snapshots.save(db.em(), flowModelOf(config));
+      const current: CurrentModel = { snapshotId, index: new ModelIndex(flowModelOf(config)) };
+
+      const registry = new PromotionRegistry();
+      const plugins = await startPlugins({ config, definitions, registry, logger, clock });
+      stopOnFailure.unshift(() => plugins.stop());
+
+      let worker: PromotionWorker | null = null;
+      let kernel: Kernel | null = null;
+      const ledger = new Ledger({
+        db,
+        snapshots,
+        plugins: registry,
+        clock,
+        current: () => kernel?.current ?? current,
+        signals: { promotionsDue: () => worker?.wake(), eventsStored: () => undefined },
+      });
+      worker = new PromotionWorker({ db, ledger, snapshots, plugins: registry, clock, logger: logger.child({ component: 'promotions' }) });
+      const reads = new LedgerReads(db);
+      const metrics = new Metrics(() => reads.countByStatus());
+
+      let routes: RouteSpec[] = [];
+      const api: ApiContext = {
+        ledger,
+        reads,
+        config: () => kernel!.configuration,
+        model: () => kernel!.current.index,
+        reload: () => kernel!.reload(),
+        health: () => kernel!.health(),
+        metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+        openapi: () => openApiDocument(routes, { version: VERSION, authEnabled: kernel!.configuration.auth !== null }),
+      };
+      routes = apiRoutes(api);
+      const app = createApp({ routes, authenticator: () => kernel!.authenticator, metrics, logger });
+      kernel = new Kernel(options, container, logger, db, snapshots, plugins, worker, config, current, ledger, reads, app);
+      worker.start();
+      if (options.listen !== false) await kernel.listen();
+      kernel.accepting = true;
+      logger.info({ url: kernel.url, database: db.kind, plugins: config.plugins.map((p) => p.package) }, 'DeployDB started');
+      return kernel;
+    } catch (error) {
+      for (const stop of stopOnFailure) await stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The base URL the API listens on, or null when not listening. */
+  get url(): string | null {
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    if (!address) return null;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  get config(): DeployDbConfig {
+    return this.configuration;
+  }
+
+  private listen(): Promise<void> {
+    const env = this.options.env ?? process.env;
+    const port = this.options.port ?? (env.PORT ? Number(env.PORT) : this.configuration.server.port);
+    return new Promise((resolve, reject) => {
+      const server = serve({ fetch: this.app.fetch, port, hostname: this.configuration.server.host }, () => resolve());
+      server.once('error', reject);
+      this.server = server;
+    });
+  }
+
+  /**
+   * Reloads deploydb.yaml. New flows start with the new configuration; flows already started
+   * keep theirs. An invalid file throws its errors and changes nothing. Plugins are created at
+   * start, so the list of plugin packages can only change with a restart.
+   */
+  async reload(): Promise<void> {
+    const env = this.options.env ?? process.env;
+    const config = await loadConfig({ path: this.options.configPath, env, describePlugin: importPlugin });
+    const packages = (c: DeployDbConfig) => JSON.stringify([c.plugins.map((p) => p.package), c.queue?.package ?? null]);
+    if (packages(config) !== packages(this.configuration)) {
+      throw ConfigInvalidError.single(config.file, 'plugins', 'adding or removing plugin packages needs a restart');
+    }
+    const snapshotId = await this.snapshots.save(this.db.em(), flowModelOf(config));
+    this.configuration = config;
+    this.current = { snapshotId, index: new ModelIndex(flowModelOf(config)) };
+    this.authenticator = new Authenticator(config.auth?.tokens ?? null);
+    this.logger.info({ snapshotId }, 'configuration reloaded');
+  }
+
+  async health(): Promise<HealthReport> {
+    const probes: Record<string, HealthProbe> = {
+      database: async () => ((await this.db.ping()) ? { status: 'ok' } : { status: 'down', detail: 'the database does not answer' }),
+      ...this.plugins.healthProbes(),
+    };
+    return checkHealth(probes, this.accepting);
+  }
+
+  /**
+   * Graceful stop: not ready, stop taking requests and finish those in flight, let the worker
+   * finish its evaluations, stop plugins in reverse order, close the store.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.accepting = false;
+    const server = this.server;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+    }
+    await this.worker.stop();
+    await this.plugins.stop();
+    await this.db.close();
+    this.container.dispose();
+    this.logger.info('DeployDB stopped');
+  }
+}
+
+function flowModelOf(config: DeployDbConfig) {
+  return { environments: config.environments, promotions: config.promotions, pipelines: config.pipelines, services: config.services };
+}

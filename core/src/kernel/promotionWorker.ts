@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../store/database.js';
+import type { ConfigSnapshots } from '../store/snapshots.js';
+import type { Ledger } from '../domain/ledger.js';
+import type { PromotionPlugins } from '../domain/ports.js';
+import { CommandScope } from '../domain/commandScope.js';
+import { loadDeployment } from '../domain/deploymentState.js';
+import { promotionTarget } from '../domain/promotionTarget.js';
+import type { Clock } from '../plugin-api/clock.js';
+import type { Logger } from '../plugin-api/logger.js';
+import type { Verdict } from '../plugin-api/promotion.js';
+
+export interface PromotionWorkerOptions {
+  db: Database;
+  ledger: Ledger;
+  snapshots: ConfigSnapshots;
+  plugins: PromotionPlugins;
+  clock: Clock;
+  logger: Logger;
+  /** How often to look for due results when nothing wakes the worker (ms). */
+  pollMs?: number;
+  /** Results evaluated at once by this instance. */
+  concurrency?: number;
+  /** Evaluations in a row that may throw or time out before the result fails. */
+  maxErrors?: number;
+}
+
+interface Claimed {
+  id: number;
+  deployment_id: number;
+  type: string;
+  attempts: number;
+  state: unknown;
+  lease_seconds: number;
+}
+
+/**
+ * Evaluates STARTED promotion results off the request path. A result is leased before it is
+ * evaluated (`FOR UPDATE SKIP LOCKED`), so across DeployDB instances each is evaluated by one
+ * at a time; a lease that runs out (a crashed instance) lets another take it over.
+ */
+export class PromotionWorker {
+  private readonly id = randomUUID();
+  private readonly inFlight = new Map<number, { promise: Promise<void>; abort: AbortController }>();
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private polling: Promise<void> | null = null;
+  private wakeRequested = false;
+
+  constructor(private readonly options: PromotionWorkerOptions) {}
+
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  /** Look for due results now (after a commit that started some). */
+  wake(): void {
+    if (!this.running) return;
+    if (this.polling) {
+      this.wakeRequested = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.polling = this.poll().finally(() => {
+      this.polling = null;
+      if (!this.running) return;
+      if (this.wakeRequested) {
+        this.wakeRequested = false;
+        this.wake();
+      } else {
+        this.timer = setTimeout(() => this.wake(), this.options.pollMs ?? 1000);
+        this.timer.unref();
+      }
+    });
+  }
+
+  /** Stops claiming; lets evaluations in flight finish for up to `graceMs`, then aborts them. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.polling;
+    const all = Promise.allSettled([...this.inFlight.values()].map((e) => e.promise));
+    const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    if ((await Promise.race([all.then(() => 'done'), grace])) !== 'done') {
+      for (const evaluation of this.inFlight.values()) evaluation.abort.abort(new Error('DeployDB is stopping'));
+      await all;
+    }
+  }
+
+  private async poll(): Promise<void> {
+    const free = (this.options.concurrency ?? 16) - this.inFlight.size;
+    if (free <= 0) return;
+    let claimed: Claimed[];
+    try {
+      claimed = await this.claim(free);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'promotion worker could not claim results');
+      return;
+    }
+    for (const row of claimed) {
+      const abort = new AbortController();
+      const promise = this.evaluate(row, abort).finally(() => {
+        this.inFlight.delete(row.id);
+        this.wake();
+      });
+      this.inFlight.set(row.id, { promise, abort });
+    }
+  }
+
+  private async claim(limit: number): Promise<Claimed[]> {
+    const types = [...new Set(this.evaluableTypes())];
+    if (types.length === 0) return [];
+    return this.options.db.em().execute<Claimed[]>(
+      `update promotion_result r
+          set lease_until = now() + make_interval(secs => ?), attempts = r.attempts + 1
+        where r.id in (
+          select id from promotion_result
+           where status = 'STARTED' and next_check_at <= now()
+             and (lease_until is null or lease_until < now())
+             and type in (${types.map(() => '?').join(', ')})
+           order by next_check_at
+           limit ?
+           for update skip locked)
+        returning r.id, r.deployment_id, r.type, r.attempts, r.state, ? as lease_seconds`,
+      [LEASE_SECONDS, ...types, limit, LEASE_SECONDS],
+    );
+  }
+
+  private evaluableTypes(): string[] {
+    return this.options.plugins.types();
+  }
+
+  private async evaluate(row: Claimed, abort: AbortController): Promise<void> {
+    const { db, ledger, snapshots, plugins, clock, logger } = this.options;
+    const plugin = plugins.instance(row.type);
+    if (!plugin) return;
+    const timeoutSeconds = Math.min(plugin.evaluationTimeout ?? 60, LEASE_SECONDS - 5);
+    const log = logger.child({ promotionResult: row.id, type: row.type, attempt: row.attempts });
+    let verdict: Verdict;
+    try {
+      const scope = new CommandScope(db.em(), clock.now(), snapshots);
+      const state = await loadDeployment(scope.em, row.deployment_id, false);
+      const result = state?.results.find((r) => r.id === row.id);
+      if (!state || !result) return;
+      const target = await promotionTarget(scope, state, result);
+      const timeout = setTimeout(() => abort.abort(new Error(`evaluation took longer than ${timeoutSeconds} s`)), timeoutSeconds * 1000);
+      try {
+        verdict = await Promise.race([
+          Promise.resolve(plugin.evaluate({ ...target, attempt: row.attempts, state: row.state ?? null, signal: abort.signal, logger: log, clock })),
+          new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true })),
+        ]);
+      } finally {
+        clearTimeout(timeout);
+      }
+    } catch (error) {
+      log.warn({ err: error }, 'promotion evaluation failed');
+      await ledger.recordEvaluationError(row.id, (error as Error).message ?? String(error), this.options.maxErrors ?? 5).catch((e) => log.error({ err: e }, 'could not record the failed evaluation'));
+      return;
+    }
+    await ledger.recordEvaluation(row.id, verdict).catch((error) => log.error({ err: error }, 'could not record the evaluation'));
+  }
+}
+
+/** How long a claimed result stays with this instance before another may take it over. */
+const LEASE_SECONDS = 300;

@@ -1,0 +1,82 @@
+import { Compile } from 'typebox/compile';
+import type { TSchema, Static } from 'typebox';
+import Value from 'typebox/value';
+import type { ErrorDetail } from '../errors.js';
+
+type Validator = ReturnType<typeof Compile>;
+const compiled = new WeakMap<TSchema, Validator>();
+
+function validatorFor(schema: TSchema): Validator {
+  let validator = compiled.get(schema);
+  if (!validator) {
+    validator = Compile(schema);
+    compiled.set(schema, validator);
+  }
+  return validator;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ErrorDetail[] };
+
+/**
+ * Checks `value` against `schema` after filling in the schema's defaults (on a copy), and turns
+ * TypeBox's raw errors into one readable detail per problem.
+ */
+export function validate<S extends TSchema>(schema: S, value: unknown): ValidationResult<Static<S>> {
+  const withDefaults = Value.Default(schema, Value.Clone(value));
+  const validator = validatorFor(schema);
+  if (validator.Check(withDefaults)) return { ok: true, value: withDefaults as Static<S> };
+  return { ok: false, errors: readableErrors([...validator.Errors(withDefaults)]) };
+}
+
+interface RawError {
+  keyword: string;
+  instancePath: string;
+  schemaPath: string;
+  params: Record<string, unknown>;
+  message: string;
+}
+
+/** Condenses TypeBox errors: unknown keys by name, unions as "one of", no duplicate paths. */
+export function readableErrors(raw: RawError[]): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  const seen = new Set<string>();
+  const add = (path: string, message: string) => {
+    const key = `${path}\u0000${message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      details.push({ path, message });
+    }
+  };
+  const unionPaths = new Set(raw.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
+  for (const error of raw) {
+    if (error.keyword === 'boolean' && error.schemaPath.endsWith('/additionalProperties')) continue;
+    if (error.keyword === 'additionalProperties') {
+      const extra = (error.params.additionalProperties as string[] | undefined) ?? [];
+      for (const key of extra) add(`${error.instancePath}/${escapePointer(key)}`, `unknown key "${key}"`);
+      continue;
+    }
+    if (error.keyword === 'required') {
+      const missing = (error.params.requiredProperties as string[] | undefined) ?? [];
+      for (const key of missing) add(`${error.instancePath}/${escapePointer(key)}`, 'is required');
+      if (missing.length === 0) add(error.instancePath, error.message);
+      continue;
+    }
+    if (unionPaths.has(error.instancePath) && error.keyword !== 'anyOf' && error.keyword !== 'oneOf') {
+      const branch = error.schemaPath.match(/\/(anyOf|oneOf)\/\d+$/);
+      if (branch) continue;
+    }
+    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') {
+      const allowed = raw
+        .filter((e) => e.instancePath === error.instancePath && e.keyword === 'const')
+        .map((e) => JSON.stringify(e.params.allowedValue));
+      add(error.instancePath, allowed.length > 0 ? `must be one of ${allowed.join(', ')}` : 'does not match any allowed form');
+      continue;
+    }
+    add(error.instancePath, error.message);
+  }
+  return details;
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,147 @@
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import type { Database } from './database.js';
+import { ArtifactEntity, DeploymentEntity, FlowEntity, PromotionResultEntity, type ArtifactRow, type DeploymentRow, type FlowRow } from './entities.js';
+import { artifactView, deploymentViews, flowViews, promotionResultView } from './views.js';
+import type { Artifact, Deployment, DeploymentStatus, Flow, FlowStatus, PromotionResult } from '../domain/shapes.js';
+
+/** Keyset page request: rows with id greater than `after`, at most `limit` (one more is fetched to know if more follow). */
+export interface PageRequest {
+  after: number;
+  limit: number;
+}
+
+export interface DeploymentFilter {
+  service?: string;
+  environment?: string;
+  status?: DeploymentStatus;
+  artifactId?: number;
+}
+
+export interface FlowFilter {
+  service?: string;
+  status?: FlowStatus;
+  artifactId?: number;
+}
+
+export interface CurrentDeployment {
+  service: string;
+  artifact: Artifact;
+  deploymentId: number;
+  status: DeploymentStatus;
+  since: string;
+}
+
+const plain = { disableIdentityMap: true } as const;
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+
+/** The read side of the ledger: lists and lookups, each in a few batched queries, no locks. */
+export class LedgerReads {
+  constructor(private readonly db: Database) {}
+
+  private em(): EntityManager {
+    return this.db.em();
+  }
+
+  /** Artifacts in id order; `q` is a case-insensitive substring of group, name or version. */
+  async artifacts(filter: { q?: string; group?: string; name?: string }, page: PageRequest): Promise<{ rows: Artifact[]; more: boolean }> {
+    const where: FilterQuery<ArtifactRow> = { id: { $gt: page.after } };
+    if (filter.group !== undefined) where.group = filter.group;
+    if (filter.name !== undefined) where.name = filter.name;
+    if (filter.q) {
+      const like = `%${escapeLike(filter.q)}%`;
+      where.$or = [{ group: { $ilike: like } }, { name: { $ilike: like } }, { version: { $ilike: like } }];
+    }
+    const rows = await this.em().find(ArtifactEntity, where, { ...plain, orderBy: { id: 'asc' }, limit: page.limit + 1 });
+    return { rows: rows.slice(0, page.limit).map(artifactView), more: rows.length > page.limit };
+  }
+
+  async artifact(id: number): Promise<Artifact | null> {
+    const row = await this.em().findOne(ArtifactEntity, id, plain);
+    return row ? artifactView(row) : null;
+  }
+
+  /** The newest registered version of a module. */
+  async latestArtifact(group: string, name: string): Promise<Artifact | null> {
+    const row = await this.em().findOne(ArtifactEntity, { group, name }, { ...plain, orderBy: { id: 'desc' } });
+    return row ? artifactView(row) : null;
+  }
+
+  async deployments(filter: DeploymentFilter, page: PageRequest): Promise<{ rows: Deployment[]; more: boolean }> {
+    const where: FilterQuery<DeploymentRow> = { id: { $gt: page.after } };
+    if (filter.service !== undefined) where.service = filter.service;
+    if (filter.environment !== undefined) where.environment = filter.environment;
+    if (filter.status !== undefined) where.status = filter.status;
+    if (filter.artifactId !== undefined) where.artifactId = filter.artifactId;
+    const em = this.em();
+    const rows = await em.find(DeploymentEntity, where, { ...plain, orderBy: { id: 'asc' }, limit: page.limit + 1 });
+    return { rows: await deploymentViews(em, rows.slice(0, page.limit)), more: rows.length > page.limit };
+  }
+
+  async deployment(id: number): Promise<Deployment | null> {
+    const em = this.em();
+    const row = await em.findOne(DeploymentEntity, id, plain);
+    return row ? (await deploymentViews(em, [row]))[0]! : null;
+  }
+
+  async promotionResult(deploymentId: number, resultId: number): Promise<PromotionResult | null> {
+    const row = await this.em().findOne(PromotionResultEntity, { id: resultId, deploymentId }, plain);
+    return row ? promotionResultView(row) : null;
+  }
+
+  async flows(filter: FlowFilter, page: PageRequest): Promise<{ rows: Flow[]; more: boolean }> {
+    const where: FilterQuery<FlowRow> = { id: { $gt: page.after } };
+    if (filter.service !== undefined) where.service = filter.service;
+    if (filter.status !== undefined) where.status = filter.status;
+    if (filter.artifactId !== undefined) where.artifactId = filter.artifactId;
+    const em = this.em();
+    const rows = await em.find(FlowEntity, where, { ...plain, orderBy: { id: 'asc' }, limit: page.limit + 1 });
+    return { rows: await flowViews(em, rows.slice(0, page.limit)), more: rows.length > page.limit };
+  }
+
+  async flow(id: number): Promise<Flow | null> {
+    const em = this.em();
+    const row = await em.findOne(FlowEntity, id, plain);
+    return row ? (await flowViews(em, [row]))[0]! : null;
+  }
+
+  /** Per service, the newest COMPLETED or VERIFIED deployment in an environment. */
+  async currentIn(environment: string): Promise<CurrentDeployment[]> {
+    const em = this.em();
+    const rows = await em.execute<{ id: number }[]>(
+      `select distinct on (service) id from deployment
+        where environment = ? and status in ('COMPLETED', 'VERIFIED')
+        order by service, id desc`,
+      [environment],
+    );
+    if (rows.length === 0) return [];
+    const deployments = await em.find(DeploymentEntity, { id: { $in: rows.map((r) => r.id) } }, plain);
+    const artifacts = await em.find(ArtifactEntity, { id: { $in: deployments.map((d) => d.artifactId) } }, plain);
+    const byId = new Map(artifacts.map((a) => [a.id, a]));
+    return deployments.map((d) => ({
+      service: d.service,
+      artifact: artifactView(byId.get(d.artifactId)!),
+      deploymentId: d.id,
+      status: d.status,
+      since: d.statusAt.toISOString(),
+    }));
+  }
+
+  /** For one service in one environment: the current deployment and the one in flight. */
+  async serviceIn(service: string, environment: string): Promise<{ current: Deployment | null; inFlight: Deployment | null }> {
+    const em = this.em();
+    const newest = (statuses: DeploymentStatus[]) =>
+      em.findOne(DeploymentEntity, { service, environment, status: { $in: statuses } }, { ...plain, orderBy: { id: 'desc' } });
+    const [current, inFlight] = await Promise.all([newest(['COMPLETED', 'VERIFIED']), newest(['CREATED', 'STARTED'])]);
+    const views = await deploymentViews(em, [current, inFlight].filter((d): d is DeploymentRow => d !== null));
+    return {
+      current: current ? views.find((v) => v.id === current.id)! : null,
+      inFlight: inFlight ? views.find((v) => v.id === inFlight.id)! : null,
+    };
+  }
+
+  /** Deployments by status, for /metrics. */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.em().execute<{ status: string; count: string }[]>('select status, count(*) as count from deployment group by status');
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.count)]));
+  }
+}

@@ -1,0 +1,98 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/** Artifacts, flows, deployments, promotion results and reports, config snapshots, the event outbox. */
+export class M001Ledger extends Migration {
+  override up(): void {
+    this.addSql(`
+create table config_snapshot (
+  id serial primary key,
+  hash text not null unique,
+  model jsonb not null,
+  created_at timestamptz(3) not null default now()
+);
+create table artifact (
+  id serial primary key,
+  artifact_group text not null,
+  name text not null,
+  version text not null,
+  source_url text not null,
+  created_at timestamptz(3) not null default now(),
+  constraint artifact_gav_unique unique (artifact_group, name, version)
+);
+create index artifact_module_idx on artifact (artifact_group, name, id);
+create table flow (
+  id serial primary key,
+  artifact_id integer not null references artifact (id),
+  service text not null,
+  pipeline text not null,
+  status text not null,
+  snapshot_id integer not null references config_snapshot (id),
+  created_at timestamptz(3) not null,
+  updated_at timestamptz(3) not null
+);
+create index flow_artifact_idx on flow (artifact_id);
+create table deployment (
+  id serial primary key,
+  flow_id integer not null references flow (id),
+  artifact_id integer not null references artifact (id),
+  service text not null,
+  pipeline text not null,
+  environment text not null,
+  stage integer not null,
+  snapshot_id integer not null references config_snapshot (id),
+  status text not null,
+  history jsonb not null,
+  reason text,
+  status_at timestamptz(3) not null,
+  created_at timestamptz(3) not null,
+  updated_at timestamptz(3) not null,
+  constraint deployment_stage_unique unique (flow_id, stage)
+);
+create index deployment_flow_idx on deployment (flow_id);
+create index deployment_artifact_idx on deployment (artifact_id);
+create index deployment_env_idx on deployment (environment, service, id);
+create index deployment_status_idx on deployment (status, id);
+create table promotion_result (
+  id serial primary key,
+  deployment_id integer not null references deployment (id),
+  position integer not null,
+  promotion text not null,
+  type text not null,
+  status text not null,
+  info_url text,
+  reason text,
+  actor text,
+  evidence jsonb,
+  state jsonb,
+  attempts integer not null default 0,
+  errors integer not null default 0,
+  next_check_at timestamptz(3),
+  lease_until timestamptz(3),
+  created_at timestamptz(3) not null,
+  updated_at timestamptz(3) not null
+);
+create index promotion_result_deployment_idx on promotion_result (deployment_id, position);
+create index promotion_result_due_idx on promotion_result (next_check_at) where status = 'STARTED' and next_check_at is not null;
+create table promotion_report (
+  id serial primary key,
+  result_id integer not null references promotion_result (id),
+  status text not null,
+  info_url text,
+  reason text,
+  actor text,
+  created_at timestamptz(3) not null
+);
+create index promotion_report_result_idx on promotion_report (result_id, id);
+create table outbox_event (
+  id bigserial primary key,
+  event_id uuid not null unique,
+  type text not null,
+  order_key text not null,
+  event jsonb not null,
+  created_at timestamptz(3) not null,
+  published_at timestamptz(3)
+);
+create index outbox_event_pending_idx on outbox_event (id) where published_at is null;
+`);
+  }
+}

@@ -1,0 +1,23 @@
+import { definePlugin } from '@deploydb/core';
+import { ManualSettings } from './settings.js';
+import { decide, mayApprove } from './approvals.js';
+
+export { ManualSettings } from './settings.js';
+
+/**
+ * `type: manual`: people approve or reject a deployment's promotion over the API
+ * (`POST /api/deployments/{id}/promotions`); nothing is evaluated meanwhile.
+ */
+export default definePlugin({
+  id: '@deploydb/promotion-manual',
+  kind: 'promotion',
+  type: 'manual',
+  settingsSchema: ManualSettings,
+  create: () => ({
+    evaluate: ({ settings }) => ({ status: 'PENDING', evidence: { approvals: [], required: settings.required } }),
+    reporting: {
+      mayReport: mayApprove,
+      accept: decide,
+    },
+  }),
+});

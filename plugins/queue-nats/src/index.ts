@@ -1,0 +1,17 @@
+/**
+ * `@deploydb/queue-nats`: DeployDB's event bus on NATS JetStream. Enable it under `queue:` in
+ * deploydb.yaml with `plugin: "@deploydb/queue-nats"`.
+ */
+import { definePlugin } from '@deploydb/core';
+import { natsQueueConfigSchema } from './configSchema.js';
+import { NatsQueueProvider } from './natsQueueProvider.js';
+
+export { natsQueueConfigSchema, type NatsQueueConfig } from './configSchema.js';
+export { NatsQueueProvider, KEY_HEADER } from './natsQueueProvider.js';
+
+export default definePlugin({
+  id: '@deploydb/queue-nats',
+  kind: 'queue',
+  configSchema: natsQueueConfigSchema,
+  create: ({ config, logger }) => new NatsQueueProvider(config, logger),
+});

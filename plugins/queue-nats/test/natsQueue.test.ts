@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager, StorageType } from '@nats-io/jetstream';
+import Value from 'typebox/value';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '@deploydb/core';
+import { queueProviderContract } from '../../../core/src/testing/queueContract.js';
+import { NATS, serviceUrls, servicesAvailable } from '../../../core/src/testing/services.js';
+import plugin, { KEY_HEADER, natsQueueConfigSchema, type NatsQueueConfig } from '../src/index.js';
+import { canRestartNats, ensureNatsRunning, restartNats } from './natsServer.js';
+
+const silent: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+
+/** A configuration of its own for one test: a unique stream and subject prefix, short timings. */
+function testConfig(overrides: Partial<NatsQueueConfig> = {}): NatsQueueConfig {
+  const tag = randomUUID().slice(0, 8);
+  return Value.Default(natsQueueConfigSchema, {
+    servers: serviceUrls.nats,
+    stream: `DEPLOYDB_QTEST_${tag}`,
+    subjectPrefix: `t${tag}.`,
+    ackWait: 1,
+    retryDelay: 0.2,
+    ...overrides,
+  }) as NatsQueueConfig;
+}
+
+async function deleteStream(stream: string): Promise<void> {
+  const nc = await connect({ servers: serviceUrls.nats, timeout: 5000 });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(stream).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
+}
+
+function createProvider(config: NatsQueueConfig) {
+  return plugin.create({ config, logger: silent, clock: { now: () => new Date() }, configDir: process.cwd() });
+}
+
+describe('queue-nats config', () => {
+  it('fills in the documented defaults', () => {
+    const config = Value.Default(natsQueueConfigSchema, {});
+    expect(config).toEqual({
+      servers: 'nats://127.0.0.1:4222',
+      stream: 'DEPLOYDB',
+      subjects: ['deploydb.>'],
+      subjectPrefix: '',
+      ackWait: 30,
+      maxDeliver: -1,
+      retryDelay: 1,
+      duplicateWindow: 120,
+      maxMessages: 1_000_000,
+      concurrency: 10,
+    });
+    expect(Value.Check(natsQueueConfigSchema, config)).toBe(true);
+  });
+
+  it('refuses unknown keys and impossible values', () => {
+    const defaults = Value.Default(natsQueueConfigSchema, {}) as NatsQueueConfig;
+    expect(Value.Check(natsQueueConfigSchema, { ...defaults, server: 'nats://x' })).toBe(false);
+    expect(Value.Check(natsQueueConfigSchema, { ...defaults, maxDeliver: 0 })).toBe(false);
+    expect(Value.Check(natsQueueConfigSchema, { ...defaults, subjectPrefix: 'no-dot' })).toBe(false);
+    expect(Value.Check(natsQueueConfigSchema, { ...defaults, servers: ['nats://a:4222', 'nats://b:4222'], maxDeliver: 5 })).toBe(true);
+  });
+
+  it('is a queue plugin named after its package', () => {
+    expect(plugin.kind).toBe('queue');
+    expect(plugin.id).toBe('@deploydb/queue-nats');
+    expect(plugin.$$type).toBe('@deploydb/plugin');
+  });
+});
+
+describe.runIf(await servicesAvailable(NATS))('queue-nats against NATS JetStream', () => {
+  afterAll(async () => {
+    if (canRestartNats(serviceUrls.nats)) await ensureNatsRunning();
+  });
+
+  queueProviderContract('queue-nats', async () => {
+    const config = testConfig();
+    return {
+      provider: await createProvider(config),
+      restartServer: canRestartNats(serviceUrls.nats) ? () => restartNats() : undefined,
+      cleanup: () => deleteStream(config.stream),
+    };
+  });
+
+  describe('specifics', () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+
+    async function started(overrides: Partial<NatsQueueConfig> = {}) {
+      const config = testConfig(overrides);
+      const provider = await createProvider(config);
+      cleanups.push(() => deleteStream(config.stream));
+      cleanups.push(() => provider.stop());
+      await provider.start();
+      return { provider, config };
+    }
+
+    it('creates a file-backed stream capturing the configured subjects', async () => {
+      const { config } = await started();
+      const nc = await connect({ servers: serviceUrls.nats });
+      try {
+        const info = await (await jetstreamManager(nc)).streams.info(config.stream);
+        expect(info.config.storage).toBe(StorageType.File);
+        expect(info.config.subjects).toEqual([`${config.subjectPrefix}deploydb.>`]);
+        expect(info.config.max_msgs).toBe(1_000_000);
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it('publishes on the subject of the type with Nats-Msg-Id = event id, and stores a duplicate once', async () => {
+      const { provider, config } = await started();
+      const id = randomUUID();
+      const event = { specversion: '1.0', id, source: 'deploydb', type: 'deploydb.deployment.created', data: { n: 1 } };
+      await provider.publish('deploydb.deployment.created', event, { id, key: 'deployment-1' });
+      await provider.publish('deploydb.deployment.created', event, { id, key: 'deployment-1' });
+
+      const nc = await connect({ servers: serviceUrls.nats });
+      try {
+        const jsm = await jetstreamManager(nc);
+        const info = await jsm.streams.info(config.stream);
+        expect(info.state.messages).toBe(1);
+        const stored = await jsm.streams.getMessage(config.stream, { seq: info.state.first_seq });
+        expect(stored).not.toBeNull();
+        expect(stored!.subject).toBe(`${config.subjectPrefix}deploydb.deployment.created`);
+        expect(stored!.header.get('Nats-Msg-Id')).toBe(id);
+        expect(stored!.header.get(KEY_HEADER)).toBe('deployment-1');
+        expect(stored!.json()).toEqual(event);
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it('refuses a type the stream does not capture, and malformed types', async () => {
+      const { provider } = await started();
+      await expect(provider.publish('other.thing', {}, { id: randomUUID() })).rejects.toThrow(/not captured by stream/);
+      await expect(provider.publish('deploydb.*', {}, { id: randomUUID() })).rejects.toThrow(/invalid event type/);
+      await expect(provider.subscribe('deploydb.>.x', { group: 'g' }, async () => {})).rejects.toThrow(/invalid subject pattern/);
+    });
+
+    it.runIf(canRestartNats(serviceUrls.nats))('reports health down while NATS is away', async () => {
+      const { provider } = await started();
+      expect((await provider.health()).status).toBe('ok');
+      await restartNats(async () => {
+        const deadline = Date.now() + 5000;
+        while ((await provider.health()).status === 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(await provider.health()).toMatchObject({ status: 'down' });
+      });
+      const deadline = Date.now() + 15_000;
+      while ((await provider.health()).status !== 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect((await provider.health()).status).toBe('ok');
+    }, 30_000);
+  });
+});

@@ -1,0 +1,495 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { HealthCheck, Logger, PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '@deploydb/core';
+import type { RedisQueueConfig } from './configSchema.js';
+import { KeyedRunner } from './keyedRunner.js';
+import { assertPattern, assertSubject, patternMayMatchUnder, patternOnlyUnder, subjectMatches } from './subjects.js';
+
+/** Types under this prefix go to the trigger stream. */
+export const TRIGGER_PREFIX = 'deploydb.trigger.';
+const TRIGGER_TOKENS = ['deploydb', 'trigger'] as const;
+const MAX_RETRY_DELAY_MS = 300_000;
+const HEALTH_TIMEOUT_MS = 1000;
+const QUIT_TIMEOUT_MS = 5000;
+
+/**
+ * Appends an entry unless its event id was published within the duplicate window. Atomic, so two
+ * publishers racing with one id still store it once. The marker remembers the entry id.
+ * KEYS: stream, marker. ARGV: window in ms, max length (0: no trim), then field/value pairs.
+ */
+const PUBLISH_SCRIPT = `
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return false
+end
+local entry
+if tonumber(ARGV[2]) > 0 then
+  entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+else
+  entry = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+end
+redis.call('SET', KEYS[2], entry, 'PX', ARGV[1])
+return entry
+`;
+
+interface PublishCommand {
+  deploydbPublish(stream: string, marker: string, windowMs: number, maxLen: number, ...fields: string[]): Promise<string | null>;
+}
+
+type Handler = (message: QueueMessage) => Promise<void>;
+
+/**
+ * A `QueueProvider` over Redis Streams: events go to one stream (triggers to another) with the
+ * fields `type`, `event` (the JSON) and `id`; each subscription group is a consumer group.
+ */
+export class RedisQueueProvider implements QueueProvider {
+  private main: Redis | undefined;
+  private readonly subscriptions = new Set<RedisSubscription>();
+  private down = false;
+
+  constructor(
+    private readonly config: RedisQueueConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Connects; ioredis reconnects by itself afterwards, with backoff, forever. */
+  async start(): Promise<void> {
+    if (this.main) return;
+    const main = new Redis(this.config.url, {
+      lazyConnect: true,
+      connectionName: 'deploydb',
+      // A publish fails soon while the server is away, so the outbox relay can retry it later.
+      maxRetriesPerRequest: 2,
+      retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5000),
+    });
+    main.defineCommand('deploydbPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
+    main.on('error', (error: Error) => {
+      if (!this.down) this.logger.warn({ err: error.message }, 'Redis connection error');
+    });
+    main.on('close', () => {
+      if (this.main === main && !this.down) {
+        this.down = true;
+        this.logger.warn({}, 'disconnected from Redis; reconnecting');
+      }
+    });
+    main.on('ready', () => {
+      if (this.down) this.logger.info({}, 'reconnected to Redis');
+      this.down = false;
+    });
+    try {
+      await main.connect();
+    } catch (error) {
+      main.disconnect();
+      throw error;
+    }
+    this.main = main;
+    this.logger.info({ stream: this.config.stream, triggerStream: this.config.triggerStream }, 'connected to Redis');
+  }
+
+  /** Closes every subscription (waiting for handlers in flight), then closes the connection. */
+  async stop(): Promise<void> {
+    const main = this.main;
+    if (!main) return;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.main = undefined;
+    try {
+      await withTimeout(main.quit(), QUIT_TIMEOUT_MS);
+    } catch {
+      main.disconnect();
+    }
+    this.down = false;
+  }
+
+  async health(): Promise<HealthCheck> {
+    const main = this.main;
+    if (!main) return { status: 'down', detail: 'not connected to Redis' };
+    if (main.status !== 'ready') return { status: 'down', detail: `Redis connection is ${main.status}` };
+    try {
+      await withTimeout(main.ping(), HEALTH_TIMEOUT_MS);
+      return { status: 'ok' };
+    } catch (error) {
+      return { status: 'down', detail: `Redis does not answer PING: ${errorText(error)}` };
+    }
+  }
+
+  /**
+   * Appends the event to its stream (triggers to `triggerStream`) and resolves once Redis
+   * stored it. A repeat of its id within `duplicateWindow` is stored once.
+   */
+  async publish(type: string, event: Record<string, unknown>, options: PublishOptions): Promise<void> {
+    const main = this.requireMain();
+    assertSubject(type);
+    if (this.down) throw new Error(`cannot publish ${type}: disconnected from Redis, reconnecting`);
+    const stream = this.streamFor(type);
+    const fields = ['type', type, 'event', JSON.stringify(event), 'id', options.id];
+    if (options.key !== undefined) fields.push('key', options.key);
+    await (main as unknown as PublishCommand).deploydbPublish(
+      stream,
+      dedupeKey(stream, options.id),
+      Math.round(this.config.duplicateWindow * 1000),
+      this.config.maxLen,
+      ...fields,
+    );
+  }
+
+  /** Joins (creating if needed) the consumer group of `group` and `pattern`, and starts reading. */
+  async subscribe(pattern: string, options: SubscribeOptions, handler: Handler): Promise<Subscription> {
+    const main = this.requireMain();
+    assertPattern(pattern);
+    const streams: string[] = [];
+    if (!patternOnlyUnder(pattern, TRIGGER_TOKENS)) streams.push(this.config.stream);
+    if (patternMayMatchUnder(pattern, TRIGGER_TOKENS)) streams.push(this.config.triggerStream);
+    const group = groupName(options.group, pattern);
+    const consumer = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const subscription = new RedisSubscription(main, handler, {
+      streams,
+      group,
+      consumer,
+      pattern,
+      concurrency: this.config.concurrency,
+      blockMs: this.config.blockMs,
+      claimIdleMs: Math.round(this.config.claimIdle * 1000),
+      retryDelayMs: Math.round(this.config.retryDelay * 1000),
+      logger: this.logger.child({ group: options.group, pattern, consumer }),
+      onClosed: () => this.subscriptions.delete(subscription),
+    });
+    this.subscriptions.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      await subscription.close();
+      throw error;
+    }
+    return { close: () => subscription.close() };
+  }
+
+  private streamFor(type: string): string {
+    return type.startsWith(TRIGGER_PREFIX) ? this.config.triggerStream : this.config.stream;
+  }
+
+  private requireMain(): Redis {
+    if (!this.main) throw new Error('the Redis queue provider is not started');
+    return this.main;
+  }
+}
+
+/** The key that marks an event id as published to `stream` for the duplicate window. */
+export function dedupeKey(stream: string, id: string): string {
+  return `${stream}:id:${id}`;
+}
+
+/**
+ * The consumer group of a subscription. The pattern is part of it: one group subscribing with
+ * two patterns must not have one subscription acknowledge (as not matching) what the other needs.
+ */
+export function groupName(group: string, pattern: string): string {
+  return `${group}:${pattern}`;
+}
+
+interface SubscriptionSettings {
+  streams: string[];
+  group: string;
+  consumer: string;
+  pattern: string;
+  concurrency: number;
+  blockMs: number;
+  claimIdleMs: number;
+  retryDelayMs: number;
+  logger: Logger;
+  onClosed: () => void;
+}
+
+interface Entry {
+  stream: string;
+  id: string;
+}
+
+interface PendingRetry extends Entry {
+  /** When the failed entry is due again (epoch ms). */
+  at: number;
+  /** Minimum idle time for the claim, so an entry another consumer took meanwhile stays there. */
+  minIdle: number;
+  deliveryCount: number;
+}
+
+/**
+ * One subscription: a read loop on a connection of its own (XREADGROUP blocks it), which also
+ * brings back its own failed entries when due, keeps its in-flight entries from looking idle,
+ * and claims entries left idle by consumers that stopped answering.
+ */
+class RedisSubscription {
+  private readonly reader: Redis;
+  private readonly runner: KeyedRunner;
+  private readonly inFlight = new Map<string, Entry>();
+  private readonly retries = new Map<string, PendingRetry>();
+  private readonly claimCursors = new Map<string, string>();
+  private wake: (() => void) | undefined;
+  private readonly maintenanceEveryMs: number;
+  private nextMaintenance = 0;
+  private loop: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly main: Redis,
+    private readonly handler: Handler,
+    private readonly settings: SubscriptionSettings,
+  ) {
+    this.runner = new KeyedRunner(settings.concurrency);
+    this.maintenanceEveryMs = Math.max(50, Math.floor(settings.claimIdleMs / 3));
+    // Commands wait for the server to come back instead of failing: the loop must outlive restarts.
+    this.reader = main.duplicate({ maxRetriesPerRequest: null, connectionName: 'deploydb-reader', lazyConnect: true });
+    this.reader.on('error', () => undefined);
+  }
+
+  async start(): Promise<void> {
+    await this.reader.connect();
+    await this.ensureGroups();
+    this.loop = this.run();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    // Interrupts a blocked XREADGROUP at once.
+    this.reader.disconnect();
+    await this.loop;
+    await this.runner.idle();
+    await this.forgetConsumerIfIdle();
+    this.settings.onClosed();
+  }
+
+  /** `0`, not `$`: a group sees what was published before its first subscriber came. */
+  private async ensureGroups(): Promise<void> {
+    for (const stream of this.settings.streams) {
+      try {
+        await this.reader.call('XGROUP', 'CREATE', stream, this.settings.group, '0', 'MKSTREAM');
+      } catch (error) {
+        if (!errorText(error).includes('BUSYGROUP')) throw error;
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { streams, group, consumer, blockMs, concurrency, logger } = this.settings;
+    let failures = 0;
+    while (!this.closed) {
+      try {
+        await this.redeliverDue();
+        if (Date.now() >= this.nextMaintenance) {
+          await this.maintain();
+          this.nextMaintenance = Date.now() + this.maintenanceEveryMs;
+        }
+        const wait = Math.max(10, Math.min(blockMs, this.nextMaintenance - Date.now(), this.nextRetryAt() - Date.now()));
+        const free = concurrency - this.runner.pending;
+        if (free <= 0) {
+          await this.pause(wait);
+          continue;
+        }
+        const reply = await this.reader.call(
+          'XREADGROUP', 'GROUP', group, consumer, 'COUNT', free, 'BLOCK', wait, 'STREAMS', ...streams, ...streams.map(() => '>'),
+        );
+        for (const [stream, entries] of parseStreams(reply)) {
+          for (const [id, fields] of entries) this.dispatch(stream, id, fields, 1);
+        }
+        if (failures > 0) logger.info({}, 'reading from Redis again');
+        failures = 0;
+      } catch (error) {
+        if (this.closed) break;
+        if (errorText(error).includes('NOGROUP')) {
+          // The server lost the stream or the group (a restart without persistence): start afresh.
+          logger.warn({}, 'consumer group missing on Redis; re-creating it');
+          await this.ensureGroups().catch(() => undefined);
+          continue;
+        }
+        failures += 1;
+        if (failures === 1) logger.warn({ err: errorText(error) }, 'reading from Redis failed; retrying');
+        await this.pause(Math.min(100 * 2 ** Math.min(failures, 5), 2000));
+      }
+    }
+  }
+
+  /** Waits `ms`, or less when a handler finishes or the subscription closes. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  private nextRetryAt(): number {
+    let next = Infinity;
+    for (const retry of this.retries.values()) next = Math.min(next, retry.at);
+    return next;
+  }
+
+  /** Takes back this consumer's failed entries whose delay is over. */
+  private async redeliverDue(): Promise<void> {
+    const now = Date.now();
+    const due = [...this.retries.entries()].filter(([, retry]) => retry.at <= now);
+    for (const [localKey, retry] of due) {
+      const reply = await this.reader.call('XCLAIM', retry.stream, this.settings.group, this.settings.consumer, retry.minIdle, retry.id);
+      this.retries.delete(localKey);
+      // Nothing comes back for an entry that was trimmed away or taken over by another consumer.
+      for (const [id, fields] of parseEntries(reply)) this.dispatch(retry.stream, id, fields, retry.deliveryCount + 1);
+    }
+  }
+
+  /**
+   * Resets the idle time of entries this consumer is working on (so nobody claims them while
+   * a handler runs long), then claims entries idle for `claimIdle` from consumers that stopped.
+   */
+  private async maintain(): Promise<void> {
+    const { group, consumer, claimIdleMs, concurrency } = this.settings;
+    for (const stream of this.settings.streams) {
+      const mine = [...this.inFlight.values()].filter((e) => e.stream === stream).map((e) => e.id);
+      if (mine.length > 0) await this.reader.call('XCLAIM', stream, group, consumer, 0, ...mine, 'JUSTID');
+      const free = concurrency - this.runner.pending;
+      if (free <= 0) continue;
+      const cursor = this.claimCursors.get(stream) ?? '0-0';
+      const reply = await this.reader.call('XAUTOCLAIM', stream, group, consumer, claimIdleMs, cursor, 'COUNT', free);
+      if (!Array.isArray(reply)) continue;
+      this.claimCursors.set(stream, String(reply[0]));
+      const claimed = parseEntries(reply[1]);
+      if (claimed.length > 0) this.settings.logger.info({ stream, count: claimed.length }, 'claimed entries left idle by another consumer');
+      for (const [id, fields] of claimed) {
+        this.dispatch(stream, id, fields, await this.deliveryCount(stream, id));
+      }
+    }
+  }
+
+  private async deliveryCount(stream: string, id: string): Promise<number> {
+    const reply = await this.reader.call('XPENDING', stream, this.settings.group, id, id, 1);
+    const row = Array.isArray(reply) ? reply[0] : undefined;
+    return Array.isArray(row) ? Number(row[3]) : 1;
+  }
+
+  private dispatch(stream: string, id: string, fields: Record<string, string>, deliveryCount: number): void {
+    const localKey = `${stream}\u0000${id}`;
+    if (this.inFlight.has(localKey)) return;
+    this.retries.delete(localKey);
+    const type = fields.type ?? '';
+    if (!subjectMatches(this.settings.pattern, type)) {
+      this.ack(stream, id);
+      return;
+    }
+    const event = parseObject(fields.event);
+    if (!event) {
+      // It will never parse: redelivering it would only block its key forever.
+      this.settings.logger.error({ stream, entry: id, type }, 'dropping an entry whose event is not a JSON object');
+      this.ack(stream, id);
+      return;
+    }
+    const message: QueueMessage = {
+      id: fields.id ?? (typeof event.id === 'string' ? event.id : id),
+      type,
+      event,
+      deliveryCount,
+    };
+    this.inFlight.set(localKey, { stream, id });
+    this.runner.run(fields.key || undefined, async () => {
+      try {
+        await this.handler(message);
+      } catch (error) {
+        const delay = Math.min(this.settings.retryDelayMs * 2 ** (deliveryCount - 1), MAX_RETRY_DELAY_MS);
+        this.retries.set(localKey, { stream, id, at: Date.now() + delay, minIdle: Math.max(0, delay - 50), deliveryCount });
+        this.settings.logger.warn(
+          { err: errorText(error), id: message.id, type, deliveryCount, retryInMs: delay },
+          'queue handler failed; the message will be delivered again',
+        );
+        return;
+      } finally {
+        this.inFlight.delete(localKey);
+        this.wake?.();
+      }
+      await this.ackNow(stream, id);
+    });
+  }
+
+  private ack(stream: string, id: string): void {
+    void this.ackNow(stream, id);
+  }
+
+  private async ackNow(stream: string, id: string): Promise<void> {
+    try {
+      await this.main.xack(stream, this.settings.group, id);
+    } catch (error) {
+      // Still pending: it comes back (after claimIdle), which at-least-once delivery allows.
+      this.settings.logger.warn({ err: errorText(error), stream, entry: id }, 'acknowledging an entry failed');
+    }
+  }
+
+  /** A consumer with nothing pending is removed, so groups do not collect names of past processes. */
+  private async forgetConsumerIfIdle(): Promise<void> {
+    const { group, consumer } = this.settings;
+    try {
+      for (const stream of this.settings.streams) {
+        const pending = await this.main.call('XPENDING', stream, group, '-', '+', 1, consumer);
+        if (Array.isArray(pending) && pending.length > 0) continue;
+        await this.main.call('XGROUP', 'DELCONSUMER', stream, group, consumer);
+      }
+    } catch {
+      // The server may be away; a leftover consumer name is harmless.
+    }
+  }
+}
+
+/** XREADGROUP's reply: `[[stream, [[id, [field, value, ...]], ...]], ...]` or null. */
+function parseStreams(reply: unknown): Array<[string, Array<[string, Record<string, string>]>]> {
+  if (!Array.isArray(reply)) return [];
+  return reply
+    .filter((item): item is [unknown, unknown] => Array.isArray(item) && item.length === 2)
+    .map(([stream, entries]) => [String(stream), parseEntries(entries)]);
+}
+
+/** A list of `[id, [field, value, ...]]`, where deleted entries may show as null. */
+function parseEntries(reply: unknown): Array<[string, Record<string, string>]> {
+  if (!Array.isArray(reply)) return [];
+  const out: Array<[string, Record<string, string>]> = [];
+  for (const item of reply) {
+    if (!Array.isArray(item) || !Array.isArray(item[1])) continue;
+    const fields: Record<string, string> = {};
+    const flat = item[1] as unknown[];
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
+    out.push([String(item[0]), fields]);
+  }
+  return out;
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
