@@ -28,12 +28,12 @@ export interface FileCheck {
    * a named section (environments, promotions, pipelines, services) the valid entries are kept.
    */
   file: Partial<ConfigFile>;
-  /** Top-level sections that had problems (absent from `file` though they may be in the data). */
-  failed: ReadonlySet<string>;
   problems: Problem[];
 }
 
 const RULES: readonly MessageRule[] = [
+  // Each invalid name is reported on its own, below.
+  { pointer: /^\/(environments|promotions|pipelines|services)$/, when: /^property names .* invalid$/, message: null },
   {
     pointer: /^\/(environments|promotions|pipelines|services)\/[^/]+$/,
     when: /^must match pattern/,
@@ -64,26 +64,25 @@ export function checkFile(data: unknown): FileCheck {
   if (typeof document !== 'object' || Array.isArray(document)) {
     return {
       file: {},
-      failed: new Set(Object.keys(ConfigFileSchema.properties)),
       problems: [{ pointer: '', message: `the configuration must be a mapping of sections (server, environments, ...), not ${kindOf(document)}` }],
     };
   }
   const sections = document as Record<string, unknown>;
-  const whole = checkSchema(ConfigFileSchema, document);
-  if (whole.ok) return { file: whole.value, failed: new Set(), problems: [] };
+  const whole = checkSchema(ConfigFileSchema, document, { rules: RULES });
+  if (whole.ok) return { file: whole.value, problems: [] };
 
   const problems = whole.problems;
   const failed = new Set(problems.map((problem) => splitPointer(problem.pointer)[0] ?? ''));
   const rest = Object.fromEntries(Object.entries(document).filter(([section]) => !failed.has(section)));
   const valid = checkSchema(ConfigFileSchema, rest);
-  if (!valid.ok) return { file: {}, failed: new Set(Object.keys(ConfigFileSchema.properties)), problems };
+  if (!valid.ok) return { file: {}, problems };
   // The second check filled the failed sections with their defaults; they are not valid for all that.
   const file = Object.fromEntries(Object.entries(valid.value).filter(([section]) => !failed.has(section))) as Partial<ConfigFile>;
   for (const [section, schema] of Object.entries(NAMED_SECTIONS) as [NamedSection, (typeof NAMED_SECTIONS)[NamedSection]][]) {
     const map = sections[section];
     if (failed.has(section) && isMapping(map)) (file as Record<string, unknown>)[section] = validEntries(schema, map);
   }
-  return { file, failed, problems };
+  return { file, problems };
 }
 
 const NAME = new RegExp(NAME_PATTERN);

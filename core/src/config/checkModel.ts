@@ -5,15 +5,16 @@ import { entriesInOrder, settingsOf, toEnvironment, toStage, type KeyOrder } fro
 import { joinPointer } from './paths.js';
 import type { Problem } from './problems.js';
 import type { ConfigFile } from './schema.js';
-import type { FileCheck } from './checkFile.js';
 
 export interface ModelCheckInput {
-  /** Sections (and named entries) that passed the schema; checks that need a missing one are skipped. */
+  /**
+   * The data as written (after substitution). References, names and URLs are checked on it, so
+   * that they are checked even in an entry that has other problems; a value of the wrong type
+   * is the schema's to report and is skipped here.
+   */
+  data: unknown;
+  /** Sections (and named entries) that passed the schema, for the checks that need their defaults. */
   file: Partial<ConfigFile>;
-  /** Every name written in the named sections, to tell whether a reference resolves. */
-  names: FileCheck['names'];
-  /** Top-level sections that had problems. */
-  failed: ReadonlySet<string>;
   plugins: LoadedPlugins;
   keyOrder?: KeyOrder;
 }
@@ -36,13 +37,14 @@ export interface ModelCheck {
  */
 export function checkModel(input: ModelCheckInput): ModelCheck {
   const result: ModelCheck = { problems: [], settings: new Map(), pluginConfigs: new Map(), queueConfig: undefined };
+  const data = record(input.data) ?? {};
   checkPlugins(input, result);
   checkPromotions(input, result);
-  checkEnvironments(input, result.problems);
-  checkPipelines(input, result.problems);
-  checkServices(input, result.problems);
-  checkWebhooks(input, result.problems);
-  checkAuth(input, result.problems);
+  checkEnvironments(data, result.problems);
+  checkPipelines(data, result.problems);
+  checkServices(data, result.problems);
+  checkWebhooks(data, result.problems);
+  checkAuth(data, result.problems);
   checkEnvironmentHooks(input, result);
   return result;
 }
@@ -63,9 +65,8 @@ function checkPlugins({ file, plugins }: ModelCheckInput, result: ModelCheck): v
 }
 
 function checkPromotions({ file, plugins }: ModelCheckInput, result: ModelCheck): void {
-  if (!file.promotions) return;
   const available = [...plugins.types.keys()];
-  for (const [key, entry] of Object.entries(file.promotions)) {
+  for (const [key, entry] of Object.entries(file.promotions ?? {})) {
     const base = joinPointer('/promotions', key);
     const provider = plugins.types.get(entry.type);
     if (!provider) {
@@ -83,90 +84,92 @@ function checkPromotions({ file, plugins }: ModelCheckInput, result: ModelCheck)
   }
 }
 
-function checkEnvironments({ file }: ModelCheckInput, problems: Problem[]): void {
-  for (const [key, entry] of Object.entries(file.environments ?? {})) {
+function checkEnvironments(data: Record<string, unknown>, problems: Problem[]): void {
+  for (const [key, entry] of entries(data.environments)) {
     const base = joinPointer('/environments', key);
-    if (entry.url != null && !isHttpUrl(entry.url)) problems.push({ pointer: `${base}/url`, message: 'must be an absolute http(s) URL' });
-    entry.hosts.forEach((host, index) => {
+    if (typeof entry.url === 'string' && !isHttpUrl(entry.url)) problems.push({ pointer: `${base}/url`, message: 'must be an absolute http(s) URL' });
+    for (const [index, host] of strings(entry.hosts)) {
       if (!isHttpUrl(host)) problems.push({ pointer: `${base}/hosts/${index}`, message: 'must be an absolute http(s) URL' });
-    });
+    }
   }
 }
 
-function checkPipelines({ file, names }: ModelCheckInput, problems: Problem[]): void {
-  for (const [key, pipeline] of Object.entries(file.pipelines ?? {})) {
+function checkPipelines(data: Record<string, unknown>, problems: Problem[]): void {
+  const environments = names(data.environments);
+  const promotions = names(data.promotions);
+  for (const [key, pipeline] of entries(data.pipelines)) {
     const seen = new Map<string, number>();
-    pipeline.environments.forEach((entry, index) => {
+    list(pipeline.environments).forEach((stage, index) => {
       const base = joinPointer('/pipelines', key, 'environments', index);
-      const stage = toStage(entry);
-      const namePointer = typeof entry === 'string' ? base : `${base}/name`;
-      if (names.environments && !names.environments.has(stage.name)) {
-        problems.push({ pointer: namePointer, message: `unknown environment "${stage.name}"` });
+      const written = record(stage);
+      const name = typeof stage === 'string' ? stage : written?.name;
+      if (typeof name === 'string') {
+        const at = written ? `${base}/name` : base;
+        if (environments && !environments.has(name)) problems.push({ pointer: at, message: `unknown environment "${name}"` });
+        const earlier = seen.get(name);
+        if (earlier !== undefined) problems.push({ pointer: at, message: `environment "${name}" is already in this pipeline, at environments[${earlier}]` });
+        else seen.set(name, index);
       }
-      const earlier = seen.get(stage.name);
-      if (earlier !== undefined) problems.push({ pointer: namePointer, message: `environment "${stage.name}" is already in this pipeline, at environments[${earlier}]` });
-      else seen.set(stage.name, index);
-      if (names.promotions) {
-        stage.promotions.forEach((name, position) => {
-          if (!names.promotions!.has(name)) problems.push({ pointer: `${base}/promotions/${position}`, message: `unknown promotion "${name}"` });
-        });
-      }
+      if (written && promotions) unknownNames(written.promotions, promotions, `${base}/promotions`, 'promotion', problems);
     });
   }
 }
 
 const MODULE = /^[^:\s]+:[^:\s]+$/;
 
-function checkServices({ file, names }: ModelCheckInput, problems: Problem[]): void {
-  for (const [key, service] of Object.entries(file.services ?? {})) {
+function checkServices(data: Record<string, unknown>, problems: Problem[]): void {
+  const pipelines = names(data.pipelines);
+  const promotions = names(data.promotions);
+  for (const [key, service] of entries(data.services)) {
     const base = joinPointer('/services', key);
-    service.artifacts.forEach((module, index) => {
+    for (const [index, module] of strings(service.artifacts)) {
       if (!MODULE.test(module)) problems.push({ pointer: `${base}/artifacts/${index}`, message: `must be a module "group:name", not ${JSON.stringify(module)}` });
-    });
-    if (names.pipelines) {
-      service.pipelines.forEach((name, index) => {
-        if (!names.pipelines!.has(name)) problems.push({ pointer: `${base}/pipelines/${index}`, message: `unknown pipeline "${name}"` });
-      });
     }
-    if (names.promotions) {
-      service.promotions.forEach((name, index) => {
-        if (!names.promotions!.has(name)) problems.push({ pointer: `${base}/promotions/${index}`, message: `unknown promotion "${name}"` });
-      });
-    }
+    if (pipelines) unknownNames(service.pipelines, pipelines, `${base}/pipelines`, 'pipeline', problems);
+    if (promotions) unknownNames(service.promotions, promotions, `${base}/promotions`, 'promotion', problems);
   }
 }
 
-function checkWebhooks({ file, names }: ModelCheckInput, problems: Problem[]): void {
-  file.webhooks?.forEach((hook, index) => {
-    if (!isHttpUrl(hook.url)) problems.push({ pointer: `/webhooks/${index}/url`, message: 'must be an absolute http(s) URL' });
-    if (!names.environments) return;
-    hook.environments.forEach((name, position) => {
-      if (!names.environments!.has(name)) problems.push({ pointer: `/webhooks/${index}/environments/${position}`, message: `unknown environment "${name}"` });
-    });
+function checkWebhooks(data: Record<string, unknown>, problems: Problem[]): void {
+  const environments = names(data.environments);
+  list(data.webhooks).forEach((written, index) => {
+    const hook = record(written);
+    if (!hook) return;
+    if (typeof hook.url === 'string' && !isHttpUrl(hook.url)) problems.push({ pointer: `/webhooks/${index}/url`, message: 'must be an absolute http(s) URL' });
+    if (environments) unknownNames(hook.environments, environments, `/webhooks/${index}/environments`, 'environment', problems);
   });
 }
 
-function checkAuth({ file, failed }: ModelCheckInput, problems: Problem[]): void {
-  if (file.auth) {
-    const names = new Map<string, number>();
-    const values = new Map<string, number>();
-    file.auth.tokens.forEach((token, index) => {
-      const sameName = names.get(token.name);
-      if (sameName !== undefined) problems.push({ pointer: `/auth/tokens/${index}/name`, message: `token name "${token.name}" is already used by auth.tokens[${sameName}]` });
-      else names.set(token.name, index);
-      const sameValue = values.get(token.token);
-      // The token itself is a secret: say whose it matches, never what it is.
-      if (sameValue !== undefined) {
-        const owner = file.auth!.tokens[sameValue]!.name;
-        problems.push({ pointer: `/auth/tokens/${index}/token`, message: `same token as auth.tokens[${sameValue}] ("${owner}"); every token must be different` });
-      } else values.set(token.token, index);
-    });
-  } else if (!failed.has('auth') && file.server && !isLoopback(file.server.host)) {
-    problems.push({
-      pointer: '/server/host',
-      message: `"${file.server.host}" is not a loopback address: without auth the server only listens on 127.x.x.x, ::1 or localhost (add auth.tokens to listen beyond)`,
-    });
+function checkAuth(data: Record<string, unknown>, problems: Problem[]): void {
+  if (data.auth === undefined) {
+    const host = record(data.server)?.host;
+    if (typeof host === 'string' && !isLoopback(host)) {
+      problems.push({
+        pointer: '/server/host',
+        message: `"${host}" is not a loopback address: without auth the server only listens on 127.x.x.x, ::1 or localhost (add auth.tokens to listen beyond)`,
+      });
+    }
+    return;
   }
+  const tokens = list(record(data.auth)?.tokens).map(record);
+  const byName = new Map<string, number>();
+  const byValue = new Map<string, number>();
+  tokens.forEach((token, index) => {
+    if (typeof token?.name === 'string') {
+      const same = byName.get(token.name);
+      if (same !== undefined) problems.push({ pointer: `/auth/tokens/${index}/name`, message: `token name "${token.name}" is already used by auth.tokens[${same}]` });
+      else byName.set(token.name, index);
+    }
+    if (typeof token?.token === 'string' && token.token !== '') {
+      const same = byValue.get(token.token);
+      // The token itself is a secret: say whose it matches, never what it is.
+      if (same !== undefined) {
+        const owner = tokens[same]?.name;
+        const whose = typeof owner === 'string' ? ` ("${owner}")` : '';
+        problems.push({ pointer: `/auth/tokens/${index}/token`, message: `same token as auth.tokens[${same}]${whose}; every token must be different` });
+      } else byValue.set(token.token, index);
+    }
+  });
 }
 
 /** One environment a promotion applies in, and why, for the problem's message. */
@@ -182,8 +185,7 @@ function checkEnvironmentHooks({ file, plugins, keyOrder }: ModelCheckInput, res
     entriesInOrder(file.environments, keyOrder?.('/environments')).map(([key, entry]) => [key, toEnvironment(key, entry)] as const),
   );
   const applications: Application[] = [];
-  const pipelineEntries = entriesInOrder(file.pipelines, keyOrder?.('/pipelines'));
-  for (const [key, pipeline] of pipelineEntries) {
+  for (const [key, pipeline] of entriesInOrder(file.pipelines, keyOrder?.('/pipelines'))) {
     for (const stage of pipeline.environments.map(toStage)) {
       const environment = environments.get(stage.name);
       if (!environment) continue;
@@ -218,7 +220,11 @@ function checkEnvironmentHooks({ file, plugins, keyOrder }: ModelCheckInput, res
       const once = JSON.stringify([promotion, environment.key, message]);
       if (reported.has(once)) continue;
       reported.add(once);
-      result.problems.push({ pointer: joinPointer('/promotions', promotion), at: 'key', message: `${message} (in environment "${environment.key}", used by ${via})` });
+      result.problems.push({
+        pointer: joinPointer('/promotions', promotion),
+        at: 'key',
+        message: `${message} (in environment "${environment.key}", used by ${via})`,
+      });
     }
   }
 }
@@ -236,4 +242,36 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+function unknownNames(value: unknown, known: ReadonlySet<string>, base: string, what: string, problems: Problem[]): void {
+  for (const [index, name] of strings(value)) {
+    if (!known.has(name)) problems.push({ pointer: `${base}/${index}`, message: `unknown ${what} "${name}"` });
+  }
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The names a named section defines; undefined when it is not a mapping (nothing can be checked against it). */
+function names(section: unknown): ReadonlySet<string> | undefined {
+  if (section === undefined) return new Set();
+  const map = record(section);
+  return map ? new Set(Object.keys(map)) : undefined;
+}
+
+function entries(section: unknown): [string, Record<string, unknown>][] {
+  return Object.entries(record(section) ?? {}).flatMap(([key, value]) => {
+    const entry = record(value);
+    return entry ? [[key, entry] as [string, Record<string, unknown>]] : [];
+  });
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function strings(value: unknown): [number, string][] {
+  return list(value).flatMap((item, index) => (typeof item === 'string' ? [[index, item] as [number, string]] : []));
 }

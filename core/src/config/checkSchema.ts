@@ -9,7 +9,8 @@ export interface MessageRule {
   pointer: RegExp;
   /** Which of the validator's messages this rule replaces. */
   when: RegExp;
-  message: string | ((pointer: string, value: unknown) => string);
+  /** The message instead; null drops the problem (another one says it better). */
+  message: string | null | ((pointer: string, value: unknown) => string);
   at?: ProblemAnchor;
 }
 
@@ -38,15 +39,16 @@ export function checkSchema<S extends TSchema>(schema: S, value: unknown, option
     // A union's own "no branch matched" says nothing once a branch has said what is wrong inside.
     if (detail.message === 'does not match any allowed form' && result.errors.some((other) => other.path.startsWith(detail.path + '/'))) continue;
     const problem = readable(schema, value, detail.path, detail.message, options.rules ?? []);
-    problems.push({ ...problem, pointer: base + problem.pointer });
+    if (problem) problems.push({ ...problem, pointer: base + problem.pointer });
   }
   return { ok: false, problems };
 }
 
-function readable(schema: TSchema, root: unknown, pointer: string, message: string, rules: readonly MessageRule[]): Problem {
+function readable(schema: TSchema, root: unknown, pointer: string, message: string, rules: readonly MessageRule[]): Problem | null {
   const actual = valueAt(root, pointer);
   for (const rule of rules) {
     if (rule.pointer.test(pointer) && rule.when.test(message)) {
+      if (rule.message === null) return null;
       const text = typeof rule.message === 'function' ? rule.message(pointer, actual) : rule.message;
       return { pointer, message: text, ...(rule.at ? { at: rule.at } : {}) };
     }

@@ -59,7 +59,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<DeployDbCo
   const fileCheck = checkFile(data);
   const plugins = await loadPlugins(data, options.describePlugin, dirname(path));
   const keyOrder = (pointer: string) => sourceMap.keysOf(pointer);
-  const model = checkModel({ file: fileCheck.file, names: fileCheck.names, failed: fileCheck.failed, plugins, keyOrder });
+  const model = checkModel({ data, file: fileCheck.file, plugins, keyOrder });
 
   // A value whose substitution failed still holds its `${...}`; what later checks say of it is noise.
   const unresolved = new Set(substitution.problems.map((problem) => problem.pointer));

@@ -31,6 +31,9 @@ function yamlProblem(error: YAMLError | YAMLWarning, sourceMap: SourceMap): Prob
       return { pointer, offset, message: `duplicate key (first written at line ${first.line})` };
     }
   }
+  if (error.code === 'MULTIPLE_DOCS') {
+    return { pointer: '', offset, message: 'a configuration file holds one YAML document: remove this "---" and what follows, or merge it into the first' };
+  }
   return { pointer: sourceMap.pointerAt(offset), offset, message: sentence(error.message) };
 }
 

@@ -108,19 +108,17 @@ export class SourceMap {
     return this.duplicates.get(offset);
   }
 
-  /** The pointer of the innermost key or value that contains a source offset. */
+  /** The pointer of the innermost entry (its key, tag and value) that contains a source offset. */
   pointerAt(offset: number): string {
     let best = '';
     let bestSize = Infinity;
     for (const [pointer, entry] of this.entries) {
-      for (const node of [entry.key, entry.node]) {
-        const range = node?.range;
-        if (!range || offset < range[0] || offset > range[1]) continue;
-        const size = range[1] - range[0];
-        if (size <= bestSize) {
-          best = pointer;
-          bestSize = size;
-        }
+      const start = entry.key?.range?.[0] ?? entry.node?.range?.[0];
+      const end = entry.node?.range?.[1] ?? entry.key?.range?.[1];
+      if (start === undefined || end === undefined || offset < start || offset >= Math.max(end, start + 1)) continue;
+      if (end - start <= bestSize) {
+        best = pointer;
+        bestSize = end - start;
       }
     }
     return best;

@@ -1,9 +1,9 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Database } from '../store/database.js';
 import type { ConfigSnapshots } from '../store/snapshots.js';
 import { ArtifactEntity, FlowEntity, PromotionReportEntity, PromotionResultEntity, type ArtifactRow, type FlowRow, type PromotionResultRow } from '../store/entities.js';
 import { insertRows } from '../store/insertRows.js';
+import { isUniqueViolation } from '../store/dbErrors.js';
 import { artifactView, flowView, promotionResultView } from '../store/views.js';
 import { appendToOutbox } from '../events/outbox.js';
 import { DeployDbError, notFound } from '../errors.js';
@@ -78,7 +78,7 @@ export class Ledger {
         };
       });
     } catch (error) {
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      if (!isUniqueViolation(error)) throw error;
       const existing = await this.options.db.em().findOne(ArtifactEntity, { group: input.group, name: input.name, version: input.version }, { disableIdentityMap: true });
       throw new DeployDbError('already_exists', `artifact ${input.group}:${input.name}:${input.version} is already registered`, [], {
         existingId: existing?.id ?? null,

@@ -41,6 +41,8 @@ export interface KernelOptions {
   listen?: boolean;
   /** Overrides `server.port` (0: any free port). */
   port?: number;
+  /** Plugins by package name, used instead of importing those packages (the test harness). */
+  plugins?: Readonly<Record<string, PluginDefinition>>;
 }
 
 /**
@@ -87,7 +89,7 @@ export class Kernel {
     const clock = options.clock ?? systemClock;
     const definitions = new Map<string, PluginDefinition>();
     const describePlugin = async (name: string, dir: string) => {
-      const definition = await importPlugin(name, dir);
+      const definition = options.plugins?.[name] ?? (await importPlugin(name, dir));
       definitions.set(name, definition);
       return definition;
     };
@@ -180,7 +182,11 @@ export class Kernel {
    */
   async reload(): Promise<void> {
     const env = this.options.env ?? process.env;
-    const config = await loadConfig({ path: this.options.configPath, env, describePlugin: importPlugin });
+    const config = await loadConfig({
+      path: this.options.configPath,
+      env,
+      describePlugin: async (name, dir) => this.options.plugins?.[name] ?? importPlugin(name, dir),
+    });
     const packages = (c: DeployDbConfig) => JSON.stringify([c.plugins.map((p) => p.package), c.queue?.package ?? null]);
     if (packages(config) !== packages(this.configuration)) {
       throw ConfigInvalidError.single(config.file, 'plugins', 'adding or removing plugin packages needs a restart');

@@ -144,7 +144,8 @@ export class NatsQueueProvider implements QueueProvider {
   async subscribe(pattern: string, options: SubscribeOptions, handler: Handler): Promise<Subscription> {
     const session = this.requireSession();
     assertPattern(pattern);
-    const name = consumerName(options.group, pattern);
+    // The prefix is part of the name: a changed prefix must not reuse a consumer filtering the old subjects.
+    const name = consumerName(options.group, this.config.subjectPrefix + pattern);
     await this.ensureConsumer(session.jsm, name, pattern);
     const consumer = await session.js.consumers.get(this.config.stream, name);
     const subscription = new NatsSubscription(consumer, handler, {

@@ -4,8 +4,7 @@ import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import Value from 'typebox/value';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '@deploydb/core';
-import { queueProviderContract } from '../../../core/src/testing/queueContract.js';
-import { NATS, serviceUrls, servicesAvailable } from '../../../core/src/testing/services.js';
+import { NATS, queueProviderContract, serviceUrls, servicesAvailable } from '@deploydb/core/testing';
 import plugin, { KEY_HEADER, natsQueueConfigSchema, type NatsQueueConfig } from '../src/index.js';
 import { canRestartNats, ensureNatsRunning, restartNats } from './natsServer.js';
 
@@ -113,6 +112,24 @@ describe.runIf(await servicesAvailable(NATS))('queue-nats against NATS JetStream
       }
     });
 
+    it('adds missing subjects to an existing stream and aligns its limits, keeping its other subjects', async () => {
+      const config = testConfig();
+      const nc = await connect({ servers: serviceUrls.nats });
+      try {
+        const jsm = await jetstreamManager(nc);
+        await jsm.streams.add({ name: config.stream, subjects: [`${config.subjectPrefix}other.>`], storage: StorageType.File });
+        cleanups.push(() => deleteStream(config.stream));
+        const provider = await createProvider(config);
+        cleanups.push(() => provider.stop());
+        await provider.start();
+        const info = await jsm.streams.info(config.stream);
+        expect(info.config.subjects).toEqual([`${config.subjectPrefix}other.>`, `${config.subjectPrefix}deploydb.>`]);
+        expect(info.config.max_msgs).toBe(1_000_000);
+      } finally {
+        await nc.close();
+      }
+    });
+
     it('publishes on the subject of the type with Nats-Msg-Id = event id, and stores a duplicate once', async () => {
       const { provider, config } = await started();
       const id = randomUUID();
@@ -154,6 +171,17 @@ describe.runIf(await servicesAvailable(NATS))('queue-nats against NATS JetStream
       const deadline = Date.now() + 15_000;
       while ((await provider.health()).status !== 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect((await provider.health()).status).toBe('ok');
+    }, 30_000);
+
+    it.runIf(canRestartNats(serviceUrls.nats))('stops in bounded time while NATS is away', async () => {
+      const { provider } = await started();
+      await provider.subscribe('deploydb.>', { group: 'g' }, async () => {});
+      await restartNats(async () => {
+        const begun = Date.now();
+        await provider.stop();
+        expect(Date.now() - begun).toBeLessThan(12_000);
+        expect((await provider.health()).status).toBe('down');
+      });
     }, 30_000);
   });
 });

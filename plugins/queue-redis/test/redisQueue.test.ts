@@ -3,8 +3,7 @@ import { Redis } from 'ioredis';
 import Value from 'typebox/value';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger, QueueMessage } from '@deploydb/core';
-import { queueProviderContract } from '../../../core/src/testing/queueContract.js';
-import { REDIS, serviceUrls, servicesAvailable } from '../../../core/src/testing/services.js';
+import { REDIS, queueProviderContract, serviceUrls, servicesAvailable } from '@deploydb/core/testing';
 import plugin, { dedupeKey, groupName, redisQueueConfigSchema, type RedisQueueConfig } from '../src/index.js';
 import { canRestartRedis, ensureRedisRunning, restartRedis } from './redisServer.js';
 
@@ -204,6 +203,17 @@ describe.runIf(await servicesAvailable(REDIS))('queue-redis against Redis', () =
         await expect(provider.publish('deploydb.deployment.created', {}, { id: randomUUID() })).rejects.toThrow();
       });
       await waitUntil(async () => (await provider.health()).status === 'ok', 15_000, 'health ok again');
+    }, 30_000);
+
+    it.runIf(canRestartRedis(serviceUrls.redis))('stops in bounded time while Redis is away', async () => {
+      const { provider } = await started();
+      await provider.subscribe('deploydb.>', { group: 'g' }, async () => {});
+      await restartRedis(async () => {
+        const begun = Date.now();
+        await provider.stop();
+        expect(Date.now() - begun).toBeLessThan(8000);
+        expect((await provider.health()).status).toBe('down');
+      });
     }, 30_000);
   });
 });

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Builds the workspace packages whose dist/ is missing or older than their sources, so that
+// `npm start` and `npm test` work on a fresh clone after `npm install`, without rebuilding
+// what is current. Core first: the plugins' type declarations need its own.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+function newest(dir) {
+  let latest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs);
+  }
+  return latest;
+}
+
+function stale(packageDir) {
+  const dist = path.join(packageDir, 'dist');
+  if (!fs.existsSync(path.join(dist, 'index.js'))) return true;
+  const inputs = ['src', 'package.json', 'tsup.config.ts']
+    .map((name) => path.join(packageDir, name))
+    .filter((p) => fs.existsSync(p))
+    .map((p) => (fs.statSync(p).isDirectory() ? newest(p) : fs.statSync(p).mtimeMs));
+  return Math.max(...inputs) > newest(dist);
+}
+
+let built = 0;
+for (const workspace of manifest.workspaces) {
+  const dir = path.join(root, workspace);
+  if (!fs.existsSync(path.join(dir, 'package.json')) || !stale(dir)) continue;
+  process.stderr.write(`building ${workspace}\n`);
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  built += 1;
+}
+if (built > 0) process.stderr.write(`built ${built} package(s)\n`);
