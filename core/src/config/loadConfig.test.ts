@@ -97,6 +97,24 @@ describe('loadConfig', () => {
     expect((await load(source)).environments.map((environment) => environment.key)).toEqual(['zeta', '2', 'alpha', '10']);
   });
 
+  it('accepts anchors and << merge keys, and places problems inside a merge at the mapping', async () => {
+    const source = `environments:
+  dev: &base { url: "http://dev.internal", description: Dev }
+  qa:
+    <<: *base
+    url: "http://qa.internal"
+`;
+    expect((await load(source)).environments).toEqual([
+      { key: 'dev', url: 'http://dev.internal', description: 'Dev', hosts: [] },
+      { key: 'qa', url: 'http://qa.internal', description: 'Dev', hosts: [] },
+    ]);
+    const broken = source.replace('description: Dev', 'colour: red');
+    expect(await problemLines(broken)).toEqual([
+      'deploydb.yaml:2:44 environments.dev.colour: unknown key "colour"; allowed keys: description, url, hosts',
+      'deploydb.yaml:4:5 environments.qa.colour: unknown key "colour"; allowed keys: description, url, hosts',
+    ]);
+  });
+
   it('resolves database.dir from the folder of the file, and keeps an absolute one', async () => {
     expect((await load(`database: { dir: data/db }\n${MINIMAL_YAML}`)).database.dir).toBe('/etc/deploydb/data/db');
     expect((await load(`database: { dir: ../db }\n${MINIMAL_YAML}`)).database.dir).toBe('/etc/db');
@@ -132,10 +150,10 @@ describe('loadConfig', () => {
     const env = { ...EXAMPLE_ENV, OPS_TOKEN: undefined };
     expect(await problemLines(source, { env })).toEqual([
       'deploydb.yaml:2:9 server.port: must be >= 1',
-      'deploydb.yaml:14:16 plugins[2].package: plugin package "@deploydb/promotion-jenkinz" is not installed: run npm install @deploydb/promotion-jenkinz',
+      'deploydb.yaml:14:14 plugins[2].package: plugin package "@deploydb/promotion-jenkinz" is not installed: run npm install @deploydb/promotion-jenkinz',
       'deploydb.yaml:20:32 auth.tokens[2].token: environment variable OPS_TOKEN is not set',
       'deploydb.yaml:28:5 environments.prod.hots: unknown key "hots"; allowed keys: description, url, hosts',
-      'deploydb.yaml:49:17 pipelines.devtoprod.environments[1].name: unknown environment "integ2"',
+      'deploydb.yaml:50:17 pipelines.devtoprod.environments[1].name: unknown environment "integ2"',
       'deploydb.yaml:58:17 services.faas.pipelines[0]: unknown pipeline "devtoprd"',
     ]);
   });
@@ -166,7 +184,7 @@ describe('loadConfig', () => {
       throw new Error(`cannot find ${name}\n    at somewhere (x.js:1:1)`);
     };
     expect(await problemLines(`plugins: [{ package: x }]\n${MINIMAL_YAML}`, { describe })).toEqual([
-      'deploydb.yaml:1:23 plugins[0].package: cannot find x at somewhere (x.js:1:1)',
+      'deploydb.yaml:1:22 plugins[0].package: cannot find x at somewhere (x.js:1:1)',
     ]);
   });
 

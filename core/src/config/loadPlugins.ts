@@ -39,8 +39,13 @@ export async function loadPlugins(data: unknown, describe: DescribePlugin, confi
   const entries = (listed ?? []).map((entry) => packageOf(entry));
   const queueName = isRecord(document.queue) ? packageOf(document.queue, 'plugin') : undefined;
 
+  // A describer that throws synchronously is reported like one that rejects.
   const describeOne = (name: string | undefined) =>
-    name === undefined ? Promise.resolve(undefined) : describe(name, configDir).then((definition) => ({ definition }), (error: unknown) => ({ error }));
+    name === undefined
+      ? Promise.resolve(undefined)
+      : Promise.resolve()
+          .then(() => describe(name, configDir))
+          .then((definition) => ({ definition }), (error: unknown) => ({ error }));
   const [queueResult, ...results] = await Promise.all([describeOne(queueName), ...entries.map(describeOne)]);
 
   const problems: Problem[] = [];

@@ -29,6 +29,9 @@ import { startPlugins, type StartedPlugins } from './plugins.js';
 import { PromotionRegistry } from './promotionRegistry.js';
 import { PromotionWorker } from './promotionWorker.js';
 import { VERSION } from '../version.js';
+import { EmbeddedQueue } from '../events/embeddedQueue.js';
+import { OutboxRelay } from '../events/outboxRelay.js';
+import type { QueueProvider } from '../plugin-api/queue.js';
 
 export interface KernelOptions {
   /** Path of deploydb.yaml. */
@@ -69,6 +72,10 @@ export class Kernel {
     private readonly snapshots: ConfigSnapshots,
     private readonly plugins: StartedPlugins,
     private readonly worker: PromotionWorker,
+    /** The queue events are published to: a queue plugin's, or the embedded one. */
+    readonly queue: QueueProvider,
+    private readonly embeddedQueue: EmbeddedQueue | null,
+    private readonly relay: OutboxRelay,
     config: DeployDbConfig,
     current: CurrentModel,
     ledger: Ledger,
@@ -113,6 +120,13 @@ export class Kernel {
       const registry = new PromotionRegistry();
       const plugins = await startPlugins({ config, definitions, registry, logger, clock });
       stopOnFailure.unshift(() => plugins.stop());
+      const embeddedQueue = plugins.queue ? null : new EmbeddedQueue({ db, logger: logger.child({ component: 'queue' }) });
+      if (embeddedQueue) {
+        await embeddedQueue.start();
+        stopOnFailure.unshift(() => embeddedQueue.stop());
+      }
+      const queue = plugins.queue ?? embeddedQueue!;
+      const relay = new OutboxRelay({ db, queue, logger: logger.child({ component: 'outbox' }) });
 
       let worker: PromotionWorker | null = null;
       let kernel: Kernel | null = null;
@@ -122,7 +136,7 @@ export class Kernel {
         plugins: registry,
         clock,
         current: () => kernel?.current ?? current,
-        signals: { promotionsDue: () => worker?.wake(), eventsStored: () => undefined },
+        signals: { promotionsDue: () => worker?.wake(), eventsStored: () => relay.wake() },
       });
       worker = new PromotionWorker({ db, ledger, snapshots, plugins: registry, clock, logger: logger.child({ component: 'promotions' }) });
       const reads = new LedgerReads(db);
@@ -141,7 +155,9 @@ export class Kernel {
       };
       routes = apiRoutes(api);
       const app = createApp({ routes, authenticator: () => kernel!.authenticator, metrics, logger });
-      kernel = new Kernel(options, container, logger, db, snapshots, plugins, worker, config, current, ledger, reads, app);
+      kernel = new Kernel(options, container, logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, config, current, ledger, reads, app);
+      await relay.start();
+      stopOnFailure.unshift(() => relay.stop());
       worker.start();
       if (options.listen !== false) await kernel.listen();
       kernel.accepting = true;
@@ -201,6 +217,7 @@ export class Kernel {
   async health(): Promise<HealthReport> {
     const probes: Record<string, HealthProbe> = {
       database: async () => ((await this.db.ping()) ? { status: 'ok' } : { status: 'down', detail: 'the database does not answer' }),
+      ...(this.embeddedQueue ? { queue: () => this.embeddedQueue!.health() } : {}),
       ...this.plugins.healthProbes(),
     };
     return checkHealth(probes, this.accepting);
@@ -208,7 +225,7 @@ export class Kernel {
 
   /**
    * Graceful stop: not ready, stop taking requests and finish those in flight, let the worker
-   * finish its evaluations, stop plugins in reverse order, close the store.
+   * finish its evaluations and the relay its round, stop plugins in reverse order, close the store.
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
@@ -225,7 +242,9 @@ export class Kernel {
       });
     }
     await this.worker.stop();
+    await this.relay.stop();
     await this.plugins.stop();
+    await this.embeddedQueue?.stop();
     await this.db.close();
     this.container.dispose();
     this.logger.info('DeployDB stopped');

@@ -101,6 +101,7 @@ export class NatsQueueProvider implements QueueProvider {
     this.connected = false;
   }
 
+  /** `ok` while connected to NATS; `down` while reconnecting or stopped. */
   async health(): Promise<HealthCheck> {
     const session = this.session;
     if (!session || session.nc.isClosed()) return { status: 'down', detail: 'not connected to NATS' };

@@ -100,6 +100,7 @@ export class RedisQueueProvider implements QueueProvider {
     this.down = false;
   }
 
+  /** `ok` when Redis answers PING within a second; `down` otherwise or when stopped. */
   async health(): Promise<HealthCheck> {
     const main = this.main;
     if (!main) return { status: 'down', detail: 'not connected to Redis' };

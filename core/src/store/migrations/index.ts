@@ -1,5 +1,13 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { M001Ledger } from './m001_ledger.js';
+import { M002Queue } from './m002_queue.js';
+import { M003Webhooks } from './m003_webhooks.js';
+import { M004Triggers } from './m004_triggers.js';
 
 /** Every migration, in order. Listed in code so the built package needs no migration files on disk. */
-export const migrationsList: MigrationObject[] = [{ name: 'm001_ledger', class: M001Ledger }];
+export const migrationsList: MigrationObject[] = [
+  { name: 'm001_ledger', class: M001Ledger },
+  { name: 'm002_queue', class: M002Queue },
+  { name: 'm003_webhooks', class: M003Webhooks },
+  { name: 'm004_triggers', class: M004Triggers },
+];

@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe } from 'vitest';
+import { queueProviderContract } from '../testing/queueContract.js';
+import { POSTGRES, servicesAvailable } from '../testing/services.js';
+import { createTestDatabase, dropTestDatabase, silentLogger } from '../testing/harness.js';
+import { openDatabase } from '../store/database.js';
+import { EmbeddedQueue } from './embeddedQueue.js';
+
+const timings = { pollMs: 100, redeliveryMs: 300, lockSeconds: 2 };
+
+describe('embedded queue on the embedded database', () => {
+  queueProviderContract('embedded (PGlite)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploydb-queue-'));
+    const db = await openDatabase({ url: null, dir, logger: silentLogger });
+    await db.migrate();
+    return {
+      provider: new EmbeddedQueue({ db, logger: silentLogger, ...timings }),
+      cleanup: async () => {
+        await db.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
+});
+
+describe.runIf(await servicesAvailable(POSTGRES))('embedded queue on PostgreSQL', () => {
+  queueProviderContract('embedded (PostgreSQL)', async () => {
+    const url = await createTestDatabase();
+    const db = await openDatabase({ url, dir: '', logger: silentLogger });
+    await db.migrate();
+    return {
+      provider: new EmbeddedQueue({ db, logger: silentLogger, ...timings }),
+      cleanup: async () => {
+        await db.close();
+        await dropTestDatabase(url);
+      },
+    };
+  });
+});

@@ -1,0 +1,167 @@
+import pg from 'pg';
+import type { Database } from '../store/database.js';
+import type { Logger } from '../plugin-api/logger.js';
+import type { QueueProvider } from '../plugin-api/queue.js';
+
+export interface OutboxRelayOptions {
+  db: Database;
+  queue: QueueProvider;
+  logger: Logger;
+  /** Events read and published per round. */
+  batchSize?: number;
+  /** Look for events even when nothing woke the relay (ms): commits of other instances without NOTIFY. */
+  pollMs?: number;
+}
+
+interface PendingRow {
+  id: string;
+  event_id: string;
+  type: string;
+  order_key: string;
+  event: Record<string, unknown> | string;
+}
+
+/** Key of the advisory lock that makes one instance the publisher. */
+const LEADER_LOCK = 0x6465706c; // "depl"
+
+/**
+ * Publishes the outbox to the queue: events in id order, one deployment's events one after
+ * another, marked published only once the queue confirmed them. On PostgreSQL one instance
+ * publishes at a time (a session advisory lock on a connection of its own, which also LISTENs
+ * for new events); the embedded database has one process by construction.
+ */
+export class OutboxRelay {
+  private client: pg.Client | null = null;
+  private leader = false;
+  private running = false;
+  private round: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    if (this.options.db.kind === 'embedded') this.leader = true;
+    else await this.connect().catch((error) => this.options.logger.warn({ err: error }, 'outbox relay: cannot connect yet'));
+    this.wake();
+  }
+
+  /** Publish now (after a commit that stored events). */
+  wake(): void {
+    if (!this.running) return;
+    if (this.round) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.round = this.publishRound()
+      .catch((error) => this.options.logger.warn({ err: error }, 'outbox relay: round failed'))
+      .finally(() => {
+        this.round = null;
+        if (!this.running) return;
+        if (this.again && this.failures === 0) {
+          this.again = false;
+          this.wake();
+          return;
+        }
+        this.again = false;
+        const delay = this.failures > 0 ? Math.min(250 * 2 ** this.failures, 10_000) : (this.options.pollMs ?? 1000);
+        this.timer = setTimeout(() => this.wake(), delay);
+        this.timer.unref();
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.round;
+    const client = this.client;
+    this.client = null;
+    this.leader = this.options.db.kind === 'embedded';
+    await client?.end().catch(() => undefined);
+  }
+
+  /** Whether this instance is the one publishing. */
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.db.url });
+    client.on('error', (error) => {
+      this.options.logger.warn({ err: error }, 'outbox relay: connection lost');
+      if (this.client === client) {
+        this.client = null;
+        this.leader = false;
+      }
+    });
+    client.on('notification', () => this.wake());
+    await client.connect();
+    await client.query('listen deploydb_outbox');
+    this.client = client;
+  }
+
+  private async ensureLeadership(): Promise<boolean> {
+    if (this.leader) return true;
+    if (!this.client) await this.connect();
+    const { rows } = await this.client!.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LEADER_LOCK]);
+    this.leader = rows[0]!.locked;
+    if (this.leader) this.options.logger.info('outbox relay: this instance publishes events');
+    return this.leader;
+  }
+
+  private async publishRound(): Promise<void> {
+    if (!(await this.ensureLeadership())) return;
+    const limit = this.options.batchSize ?? 500;
+    const rows = await this.options.db.em().execute<PendingRow[]>(
+      `select id::text as id, event_id::text as event_id, type, order_key, event from outbox_event
+        where published_at is null order by id limit ?`,
+      [limit],
+    );
+    if (rows.length === 0) {
+      this.failures = 0;
+      return;
+    }
+    const published = await this.publish(rows);
+    if (published.length > 0) {
+      await this.options.db.em().execute(`update outbox_event set published_at = now() where id in (${published.map(() => '?').join(', ')})`, published);
+    }
+    if (published.length < rows.length) {
+      if (this.failures === 0) this.options.logger.warn({ pending: rows.length - published.length }, 'outbox relay: the queue refused events; retrying');
+      this.failures += 1;
+      return;
+    }
+    if (this.failures > 0) this.options.logger.info('outbox relay: the queue takes events again');
+    this.failures = 0;
+    if (rows.length === limit) this.again = true;
+  }
+
+  /** Publishes a batch, one order key's events in sequence (stopping at its first failure), keys side by side. */
+  private async publish(rows: PendingRow[]): Promise<string[]> {
+    const byKey = new Map<string, PendingRow[]>();
+    for (const row of rows) {
+      const list = byKey.get(row.order_key);
+      if (list) list.push(row);
+      else byKey.set(row.order_key, [row]);
+    }
+    const published: string[] = [];
+    await Promise.all(
+      [...byKey.values()].map(async (events) => {
+        for (const row of events) {
+          const event = typeof row.event === 'string' ? (JSON.parse(row.event) as Record<string, unknown>) : row.event;
+          try {
+            await this.options.queue.publish(row.type, event, { id: row.event_id, key: row.order_key });
+          } catch (error) {
+            this.options.logger.debug({ err: error, event: row.event_id }, 'outbox relay: publish failed');
+            return;
+          }
+          published.push(row.id);
+        }
+      }),
+    );
+    return published;
+  }
+}

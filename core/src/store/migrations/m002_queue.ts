@@ -1,0 +1,45 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * The embedded queue (messages, consumer groups, a delivery per group and message) and a
+ * NOTIFY on outbox inserts that wakes the relay of whichever instance publishes.
+ */
+export class M002Queue extends Migration {
+  override up(): void {
+    this.addSql(`
+create table queue_message (
+  id bigserial primary key,
+  message_id text not null unique,
+  type text not null,
+  order_key text,
+  event jsonb not null,
+  created_at timestamptz(3) not null default now()
+);
+create index queue_message_created_idx on queue_message (created_at);
+create table queue_group (
+  name text primary key,
+  pattern text not null,
+  pattern_regex text not null,
+  created_at timestamptz(3) not null default now()
+);
+create table queue_delivery (
+  group_name text not null references queue_group (name) on delete cascade,
+  message_id bigint not null references queue_message (id) on delete cascade,
+  attempts integer not null default 0,
+  available_at timestamptz(3) not null,
+  locked_until timestamptz(3),
+  primary key (group_name, message_id)
+);
+create index queue_delivery_due_idx on queue_delivery (group_name, available_at, message_id);
+create index queue_delivery_message_idx on queue_delivery (message_id);
+
+create function deploydb_outbox_notify() returns trigger language plpgsql as $$
+begin
+  perform pg_notify('deploydb_outbox', '');
+  return null;
+end $$;
+create trigger outbox_event_notify after insert on outbox_event
+  for each statement execute function deploydb_outbox_notify();
+`);
+  }
+}
