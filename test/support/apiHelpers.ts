@@ -128,5 +128,20 @@ export async function toProd(api: Api, module = 'com.acme:foas') {
   return { artifact, flow, preprod, prod };
 }
 
+/**
+ * The deployment once the promotion worker is done with it: the same answer twice, 150 ms apart
+ * (a COMPLETED deployment's results are evaluated in the background).
+ */
+export async function settled(api: Api, id: number, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  let previous = await api.get(`/api/deployments/${id}`);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const current = await api.get(`/api/deployments/${id}`);
+    if (JSON.stringify(current) === JSON.stringify(previous) || Date.now() > deadline) return current;
+    previous = current;
+  }
+}
+
 /** A string of `n` characters. */
 export const longString = (n: number, ch = 'x') => ch.repeat(n);

@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { cloudEvent, type EventType, type PendingEvent } from '../events/cloudEvent.js';
 import type { ModelIndex } from '../config/modelIndex.js';
 import type { ConfigSnapshots } from '../store/snapshots.js';
+import { insertBatches, type RowBatch, type SqlRunner } from '../store/batchInsert.js';
+import { outboxBatch } from '../events/outbox.js';
 
 /**
  * One command's transaction: its EntityManager, the single `now` all its rows share, and the
@@ -16,7 +18,23 @@ export class CommandScope {
     readonly em: EntityManager,
     readonly now: Date,
     private readonly snapshots: ConfigSnapshots,
+    /** Where the command's own statements run: its transaction, or the fast pool without one. */
+    readonly sql: SqlRunner = (statement, params) => em.execute(statement, params as never[]),
   ) {}
+
+  private inserts: RowBatch[] = [];
+
+  /** Queues rows (with their ids set) to be written with the command's next flush. */
+  insertLater<T extends object>(batch: RowBatch<T>): void {
+    this.inserts.push(batch as unknown as RowBatch);
+  }
+
+  /** Writes queued rows, and with `withEvents` the outbox, in one statement. */
+  async flush(withEvents = false): Promise<void> {
+    const batches = withEvents ? [...this.inserts, outboxBatch(this.events, this.now) as unknown as RowBatch] : this.inserts;
+    this.inserts = [];
+    await insertBatches(this.sql, this.em.getMetadata(), batches);
+  }
 
   emit(type: EventType, subject: string, data: unknown, orderKey: string): void {
     this.events.push(cloudEvent(type, subject, data, this.now, orderKey));

@@ -1,11 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Database } from '../store/database.js';
 import type { ConfigSnapshots } from '../store/snapshots.js';
-import { ArtifactEntity, FlowEntity, PromotionReportEntity, PromotionResultEntity, type ArtifactRow, type FlowRow, type PromotionResultRow } from '../store/entities.js';
-import { insertRows } from '../store/insertRows.js';
+import { ArtifactEntity, FlowEntity, PromotionReportEntity, PromotionResultEntity, type ArtifactRow, type FlowRow, type PromotionReportRow, type PromotionResultRow } from '../store/entities.js';
+import { allocateIds } from '../store/batchInsert.js';
 import { isUniqueViolation } from '../store/dbErrors.js';
 import { artifactView, flowView, promotionResultView } from '../store/views.js';
-import { appendToOutbox } from '../events/outbox.js';
 import { DeployDbError, notFound } from '../errors.js';
 import type { Clock } from '../plugin-api/clock.js';
 import type { Caller, PromotionReport, Verdict } from '../plugin-api/promotion.js';
@@ -15,7 +14,7 @@ import type { CurrentModel, PromotionPlugins, WorkSignals } from './ports.js';
 import { CommandScope } from './commandScope.js';
 import { decideReport } from './deploymentMachine.js';
 import { lockDeployment, updateResult, viewOf, type DeploymentState } from './deploymentState.js';
-import { applyReportedStatus, applyVerdict, createDeployments } from './progress.js';
+import { applyReportedStatus, applyVerdict, buildDeployments, idsNeeded, planDeployment } from './progress.js';
 import { promotionTarget } from './promotionTarget.js';
 
 export interface LedgerOptions {
@@ -50,15 +49,12 @@ export class Ledger {
       throw new DeployDbError('no_service', `no service lists the module ${input.group}:${input.name}`);
     }
     try {
+      // One round trip for ids, one statement for every row and event: no transaction needed.
       return await this.command(async (scope) => {
-        const artifact: ArtifactRow = { id: 0, ...input, createdAt: scope.now };
-        await insertRows(scope.em, ArtifactEntity, [artifact]);
-        scope.emit('deploydb.artifact.created', `artifacts/${artifact.id}`, artifactView(artifact), `artifact:${artifact.id}`);
-
         const flows: FlowRow[] = services.flatMap((service) =>
           service.pipelines.map((pipeline) => ({
             id: 0,
-            artifactId: artifact.id,
+            artifactId: 0,
             service: service.key,
             pipeline,
             status: 'RUNNING' as const,
@@ -67,16 +63,23 @@ export class Ledger {
             updatedAt: scope.now,
           })),
         );
-        await insertRows(scope.em, FlowEntity, flows);
-        const deployments = await createDeployments(
-          scope,
-          flows.map((flow) => ({ flowId: flow.id, artifact, service: flow.service, pipeline: flow.pipeline, snapshotId, stage: 0 })),
+        const artifact: ArtifactRow = { id: 0, ...input, createdAt: scope.now };
+        const plans = await Promise.all(
+          flows.map((flow) => planDeployment(scope, { flowId: 0, artifact, service: flow.service, pipeline: flow.pipeline, snapshotId, stage: 0 })),
         );
+        const ids = await allocateIds(scope.sql, { artifact: 1, flow: flows.length, ...idsNeeded(plans) });
+        artifact.id = ids.artifact[0]!;
+        flows.forEach((flow, i) => Object.assign(flow, { id: ids.flow[i]!, artifactId: artifact.id }));
+        plans.forEach((plan, i) => (plan.spec.flowId = flows[i]!.id));
+        scope.insertLater({ entity: ArtifactEntity, rows: [artifact] });
+        scope.insertLater({ entity: FlowEntity, rows: flows });
+        scope.emit('deploydb.artifact.created', `artifacts/${artifact.id}`, artifactView(artifact), `artifact:${artifact.id}`);
+        const deployments = buildDeployments(scope, plans, ids);
         return {
           artifact: artifactView(artifact),
           flows: flows.map((flow, i) => flowView(flow, artifact, [viewOf(deployments[i]!)])),
         };
-      });
+      }, { transaction: false });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       const existing = await this.options.db.em().findOne(ArtifactEntity, { group: input.group, name: input.name, version: input.version }, { disableIdentityMap: true });
@@ -138,20 +141,31 @@ export class Ledger {
         reportedAt: scope.now.toISOString(),
       };
       const verdict = plugin.reporting.accept({ ...target, caller, report });
-      await insertRows(scope.em, PromotionReportEntity, [{ id: 0, resultId: result.id, status: report.status, infoUrl: report.infoUrl, reason: report.reason, actor, createdAt: scope.now }]);
+      scope.insertLater({
+        entity: PromotionReportEntity,
+        rows: [{ resultId: result.id, status: report.status, infoUrl: report.infoUrl, reason: report.reason, actor, createdAt: scope.now } as PromotionReportRow],
+      });
       await applyVerdict(scope, state, result, withReportDefaults(verdict, report), actor);
       return promotionResultView(result);
     });
   }
 
   /**
-   * Records the worker's verdict on a result it evaluated, unless the result was settled or the
-   * deployment moved on meanwhile (then the verdict is dropped).
+   * Records the worker's verdict on a result it evaluated as it stood at `evaluatedAt`, unless
+   * the result was settled or the deployment moved on meanwhile (then the verdict is dropped).
    */
-  async recordEvaluation(resultId: number, verdict: Verdict): Promise<void> {
+  async recordEvaluation(resultId: number, verdict: Verdict, evaluatedAt: Date): Promise<void> {
     await this.command(async (scope) => {
       const target = await this.lockStartedResult(scope, resultId);
-      if (target) await applyVerdict(scope, target.state, target.result, verdict);
+      if (!target) return;
+      // A report landed while the plugin was evaluating: its "not yet" was based on older facts,
+      // so evaluate again rather than overwrite what the report recorded.
+      if (verdict.status === 'PENDING' && target.result.updatedAt > evaluatedAt) {
+        await updateResult(scope.em, target.result, { nextCheckAt: scope.now, leaseUntil: null });
+        scope.promotionsDue = true;
+        return;
+      }
+      await applyVerdict(scope, target.state, target.result, verdict);
     });
   }
 
@@ -190,18 +204,24 @@ export class Ledger {
     return { state, result };
   }
 
-  /** Runs a command in one transaction and stores its events before commit. */
-  async command<T>(work: (scope: CommandScope) => Promise<T>): Promise<T> {
+  /**
+   * Runs a command in one transaction and writes its queued rows and events before commit.
+   * `transaction: false` is for a command whose only write is that final statement.
+   */
+  async command<T>(work: (scope: CommandScope) => Promise<T>, { transaction = true } = {}): Promise<T> {
     let due = false;
     let stored = false;
-    const value = await this.options.db.em().transactional(async (em) => {
-      const scope = new CommandScope(em, this.options.clock.now(), this.options.snapshots);
+    const { db } = this.options;
+    const run = async (em: EntityManager) => {
+      const scope = new CommandScope(em, this.options.clock.now(), this.options.snapshots, transaction ? undefined : db.sql);
       const answer = await work(scope);
-      await appendToOutbox(em, scope.events, scope.now);
+      await scope.flush(true);
       due = scope.promotionsDue;
       stored = scope.events.length > 0;
       return answer;
-    });
+    };
+    const em = db.em();
+    const value = transaction ? await em.transactional(run) : await run(em);
     if (due) this.options.signals.promotionsDue();
     if (stored) this.options.signals.eventsStored();
     return value;

@@ -1,6 +1,7 @@
 import { DeploymentEntity, FlowEntity, PromotionResultEntity, type ArtifactRow, type DeploymentRow, type PromotionResultRow } from '../store/entities.js';
 import { flowViews, promotionResultView } from '../store/views.js';
-import { insertRows } from '../store/insertRows.js';
+import { allocateIds } from '../store/batchInsert.js';
+import type { PromotionConfig } from '../config/model.js';
 import type { Verdict } from '../plugin-api/promotion.js';
 import type { FlowStatus } from './shapes.js';
 import type { CommandScope } from './commandScope.js';
@@ -23,21 +24,40 @@ export interface NewDeployment {
 
 const deploymentKey = (id: number) => `deployment:${id}`;
 
-/** Creates CREATED deployments with NOT_STARTED results, in as few statements as the batch allows. */
-export async function createDeployments(scope: CommandScope, specs: readonly NewDeployment[]): Promise<DeploymentState[]> {
-  if (specs.length === 0) return [];
-  const { em, now } = scope;
-  const rows: DeploymentRow[] = [];
-  for (const spec of specs) {
-    const index = await scope.model(spec.snapshotId);
-    const pipeline = index.pipelines.get(spec.pipeline)!;
-    rows.push({
-      id: 0,
+/** What a new deployment needs, resolved from the flow's configuration snapshot. */
+export interface DeploymentPlan {
+  spec: NewDeployment;
+  environment: string;
+  promotions: PromotionConfig[];
+}
+
+export async function planDeployment(scope: CommandScope, spec: NewDeployment): Promise<DeploymentPlan> {
+  const index = await scope.model(spec.snapshotId);
+  const service = index.services.get(spec.service)!;
+  const pipeline = index.pipelines.get(spec.pipeline)!;
+  return { spec, environment: pipeline.environments[spec.stage]!.name, promotions: index.promotionsFor(service, pipeline, spec.stage) };
+}
+
+/** Ids a set of plans needs. */
+export function idsNeeded(plans: readonly DeploymentPlan[]) {
+  return { deployment: plans.length, promotion_result: plans.reduce((n, p) => n + p.promotions.length, 0) };
+}
+
+/**
+ * Builds CREATED deployments with NOT_STARTED results from plans and pre-allocated ids, queues
+ * their rows for the command's write, and emits `deployment.created` for each.
+ */
+export function buildDeployments(scope: CommandScope, plans: readonly DeploymentPlan[], ids: { deployment: number[]; promotion_result: number[] }): DeploymentState[] {
+  const { now } = scope;
+  let nextResult = 0;
+  const states = plans.map(({ spec, environment, promotions }, i): DeploymentState => {
+    const row: DeploymentRow = {
+      id: ids.deployment[i]!,
       flowId: spec.flowId,
       artifactId: spec.artifact.id,
       service: spec.service,
       pipeline: spec.pipeline,
-      environment: pipeline.environments[spec.stage]!.name,
+      environment,
       stage: spec.stage,
       snapshotId: spec.snapshotId,
       status: 'CREATED',
@@ -46,43 +66,43 @@ export async function createDeployments(scope: CommandScope, specs: readonly New
       statusAt: now,
       createdAt: now,
       updatedAt: now,
-    });
-  }
-  await insertRows(em, DeploymentEntity, rows);
-
-  const results: PromotionResultRow[] = [];
-  const states: DeploymentState[] = [];
-  for (const [i, spec] of specs.entries()) {
-    const index = await scope.model(spec.snapshotId);
-    const service = index.services.get(spec.service)!;
-    const pipeline = index.pipelines.get(spec.pipeline)!;
-    const own = index.promotionsFor(service, pipeline, spec.stage).map((promotion, position) => ({
-      id: 0,
-      deploymentId: rows[i]!.id,
-      position,
-      promotion: promotion.key,
-      type: promotion.type,
-      status: 'NOT_STARTED' as const,
-      infoUrl: null,
-      reason: null,
-      actor: null,
-      evidence: null,
-      state: null,
-      attempts: 0,
-      errors: 0,
-      nextCheckAt: null,
-      leaseUntil: null,
-      createdAt: now,
-      updatedAt: now,
-    }));
-    results.push(...own);
-    states.push({ row: rows[i]!, artifact: spec.artifact, results: own });
-  }
-  await insertRows(em, PromotionResultEntity, results);
+    };
+    const results = promotions.map(
+      (promotion, position): PromotionResultRow => ({
+        id: ids.promotion_result[nextResult++]!,
+        deploymentId: row.id,
+        position,
+        promotion: promotion.key,
+        type: promotion.type,
+        status: 'NOT_STARTED',
+        infoUrl: null,
+        reason: null,
+        actor: null,
+        evidence: null,
+        state: null,
+        attempts: 0,
+        errors: 0,
+        nextCheckAt: null,
+        leaseUntil: null,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+    return { row, artifact: spec.artifact, results };
+  });
+  scope.insertLater({ entity: DeploymentEntity, rows: states.map((s) => s.row) });
+  scope.insertLater({ entity: PromotionResultEntity, rows: states.flatMap((s) => s.results) });
   for (const state of states) {
     scope.emit('deploydb.deployment.created', `deployments/${state.row.id}`, viewOf(state), deploymentKey(state.row.id));
   }
   return states;
+}
+
+/** Creates the deployments of the next stage of flows (ids taken in one round trip, rows written with the command). */
+export async function createDeployments(scope: CommandScope, specs: readonly NewDeployment[]): Promise<DeploymentState[]> {
+  const plans = await Promise.all(specs.map((spec) => planDeployment(scope, spec)));
+  const ids = await allocateIds(scope.sql, idsNeeded(plans));
+  return buildDeployments(scope, plans, ids);
 }
 
 /** A status change reported by the deployer (STARTED, COMPLETED or FAILED), already allowed. */
@@ -137,6 +157,7 @@ async function failDeployment(scope: CommandScope, state: DeploymentState, reaso
 
 export async function finishFlow(scope: CommandScope, flowId: number, status: Exclude<FlowStatus, 'RUNNING'>): Promise<void> {
   const { em, now } = scope;
+  await scope.flush();
   await em.nativeUpdate(FlowEntity, { id: flowId }, { status, updatedAt: now });
   const flow = await em.findOneOrFail(FlowEntity, flowId, { disableIdentityMap: true });
   const [view] = await flowViews(em, [flow]);

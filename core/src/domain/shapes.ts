@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TLiteral, type TUnion } from 'typebox';
 
 /**
  * The shapes of CONTRACT.md §4, once. HTTP responses, event data and OpenAPI all come from here.
@@ -17,7 +17,9 @@ export const PROMOTION_STATUSES: readonly PromotionStatus[] = ['NOT_STARTED', 'S
 export type FlowStatus = 'RUNNING' | 'SUCCESS' | 'FAILED';
 export const FLOW_STATUSES: readonly FlowStatus[] = ['RUNNING', 'SUCCESS', 'FAILED'];
 
-export const literalUnion = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+/** A union of string literals, typed as the union of those strings. */
+export const literalUnion = <T extends string>(values: readonly T[]) =>
+  Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnion<TLiteral<T>[]>;
 
 export const ArtifactSchema = Type.Object(
   {

@@ -40,6 +40,7 @@ export class EmbeddedQueue implements QueueProvider {
   private janitor: NodeJS.Timeout | null = null;
   private started = false;
   private nextWake = 0;
+  private pending: Array<{ message: Record<string, unknown>; resolve: () => void; reject: (error: unknown) => void }> = [];
 
   constructor(private readonly options: EmbeddedQueueOptions) {}
 
@@ -63,16 +64,37 @@ export class EmbeddedQueue implements QueueProvider {
     return (await this.options.db.ping()) ? { status: 'ok' } : { status: 'down', detail: 'the database does not answer' };
   }
 
-  async publish(type: string, event: Record<string, unknown>, { id, key }: PublishOptions): Promise<void> {
-    await this.options.db.em().execute(
-      `with message as (
-         insert into queue_message (message_id, type, order_key, event) values (?, ?, ?, ?)
-         on conflict (message_id) do nothing
-         returning id)
-       insert into queue_delivery (group_name, message_id, available_at)
-       select g.name, message.id, now() from message, queue_group g where ? ~ g.pattern_regex`,
-      [id, type, key ?? null, JSON.stringify(event), type],
-    );
+  /**
+   * Publishes made in the same tick are written together in one statement (the relay publishes
+   * a batch at once), in call order, so a key's messages keep their order.
+   */
+  publish(type: string, event: Record<string, unknown>, { id, key }: PublishOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ message: { message_id: id, type, order_key: key ?? null, event }, resolve, reject });
+      if (this.pending.length === 1) queueMicrotask(() => void this.writePending());
+    });
+  }
+
+  private async writePending(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      await this.options.db.sql(
+        `with message as (
+           insert into queue_message (message_id, type, order_key, event)
+           select message_id, type, order_key, event
+             from jsonb_to_recordset(?::jsonb) as x(message_id text, type text, order_key text, event jsonb)
+           on conflict (message_id) do nothing
+           returning id, type)
+         insert into queue_delivery (group_name, message_id, available_at)
+         select g.name, message.id, now() from message, queue_group g where message.type ~ g.pattern_regex`,
+        [JSON.stringify(batch.map((p) => p.message))],
+      );
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    for (const p of batch) p.resolve();
     // Wake consumers in turn, so that competing consumers in one process share the work.
     const subscriptions = [...this.subscriptions];
     const first = this.nextWake++ % Math.max(subscriptions.length, 1);
@@ -82,7 +104,7 @@ export class EmbeddedQueue implements QueueProvider {
   async subscribe(pattern: string, { group }: SubscribeOptions, handler: (message: QueueMessage) => Promise<void>): Promise<Subscription> {
     const name = `${group}|${pattern}`;
     // A new group starts with every message still kept, as a broker's new consumer group does.
-    await this.options.db.em().execute(
+    await this.options.db.sql(
       `with created as (
          insert into queue_group (name, pattern, pattern_regex) values (?, ?, ?)
          on conflict (name) do nothing returning name, pattern_regex)
@@ -99,7 +121,7 @@ export class EmbeddedQueue implements QueueProvider {
   /** Drops messages every group has acknowledged, once they are older than the dedup window. */
   private async prune(retentionSeconds: number): Promise<void> {
     try {
-      await this.options.db.em().execute(
+      await this.options.db.sql(
         `delete from queue_message m where m.created_at < now() - make_interval(secs => ?)
            and not exists (select 1 from queue_delivery d where d.message_id = m.id)`,
         [retentionSeconds],
@@ -168,7 +190,7 @@ class EmbeddedSubscription implements Subscription {
   private async poll(): Promise<void> {
     const room = (this.options.batchSize ?? 16) - this.inFlight.size;
     if (room <= 0) return;
-    const rows = await this.options.db.em().execute<Claimed[]>(
+    const rows = await this.options.db.sql<Claimed>(
       `with claimed as (
          update queue_delivery d set locked_until = now() + make_interval(secs => ?), attempts = d.attempts + 1
           where (d.group_name, d.message_id) in (
@@ -190,14 +212,14 @@ class EmbeddedSubscription implements Subscription {
   }
 
   private async deliver(row: Claimed): Promise<void> {
-    const em = this.options.db.em();
+    const { db } = this.options;
     try {
       const event = typeof row.event === 'string' ? (JSON.parse(row.event) as Record<string, unknown>) : row.event;
       await this.handler({ id: row.id, type: row.type, event, deliveryCount: row.attempts });
     } catch (error) {
       this.options.logger.debug({ err: error, group: this.name, message: row.id }, 'embedded queue: handler failed; will deliver again');
-      await em
-        .execute(`update queue_delivery set locked_until = null, available_at = now() + make_interval(secs => ?) where group_name = ? and message_id = ?`, [
+      await db
+        .sql(`update queue_delivery set locked_until = null, available_at = now() + make_interval(secs => ?) where group_name = ? and message_id = ?`, [
           (this.options.redeliveryMs ?? 1000) / 1000,
           this.name,
           row.seq,
@@ -205,7 +227,7 @@ class EmbeddedSubscription implements Subscription {
         .catch(() => undefined);
       return;
     }
-    await em.execute(`delete from queue_delivery where group_name = ? and message_id = ?`, [this.name, row.seq]).catch((error) => {
+    await db.sql(`delete from queue_delivery where group_name = ? and message_id = ?`, [this.name, row.seq]).catch((error) => {
       this.options.logger.warn({ err: error, group: this.name }, 'embedded queue: ack failed; the message will come again');
     });
   }

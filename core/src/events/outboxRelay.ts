@@ -116,7 +116,7 @@ export class OutboxRelay {
   private async publishRound(): Promise<void> {
     if (!(await this.ensureLeadership())) return;
     const limit = this.options.batchSize ?? 500;
-    const rows = await this.options.db.em().execute<PendingRow[]>(
+    const rows = await this.options.db.sql<PendingRow>(
       `select id::text as id, event_id::text as event_id, type, order_key, event from outbox_event
         where published_at is null order by id limit ?`,
       [limit],
@@ -127,7 +127,7 @@ export class OutboxRelay {
     }
     const published = await this.publish(rows);
     if (published.length > 0) {
-      await this.options.db.em().execute(`update outbox_event set published_at = now() where id in (${published.map(() => '?').join(', ')})`, published);
+      await this.options.db.sql(`update outbox_event set published_at = now() where id = any(?::bigint[])`, [`{${published.join(',')}}`]);
     }
     if (published.length < rows.length) {
       if (this.failures === 0) this.options.logger.warn({ pending: rows.length - published.length }, 'outbox relay: the queue refused events; retrying');

@@ -3,11 +3,13 @@ import type { ModelIndex } from '../config/modelIndex.js';
 import type { Ledger } from '../domain/ledger.js';
 import type { LedgerReads } from '../store/ledgerReads.js';
 import type { HealthReport } from '../kernel/health.js';
+import type { TriggerService } from '../events/triggers/triggerService.js';
 
 /** What routes may use: the ledger's commands and reads, the current configuration, the kernel's admin hooks. */
 export interface ApiContext {
   ledger: Ledger;
   reads: LedgerReads;
+  triggers: TriggerService;
   config(): DeployDbConfig;
   model(): ModelIndex;
   /** Reloads deploydb.yaml; throws the configuration's errors and keeps the old one. */

@@ -5,12 +5,16 @@ import { DeployDbError } from '../errors.js';
 import type { Logger } from '../plugin-api/logger.js';
 import { validate } from '../schema/validate.js';
 import { requireRole, type Authenticator } from './auth.js';
+import { unacceptableJson } from './bodyGuard.js';
+import type { Caller } from '../plugin-api/promotion.js';
 import { errorResponse, type ErrorBody } from './errorResponse.js';
 import type { Metrics } from './metrics.js';
 import { parseParameters, json, type RouteSpec } from './route.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const READ_ROLES: readonly Role[] = ['read', 'ci', 'approver', 'admin'];
+/** Public routes (health, metrics, the API description) run without looking at any token. */
+const ANONYMOUS_CALLER: Caller = Object.freeze({ name: null, roles: [] });
 const JSON_TYPES = /^application\/(json|cloudevents\+json|cloudevents-batch\+json)\s*(;|$)/i;
 
 export interface AppOptions {
@@ -55,7 +59,7 @@ export function createApp({ routes, authenticator, metrics, logger }: AppOptions
     }
     app.on([route.method.toUpperCase()], [route.path], ...handlers, async (c: Context) => {
       const roles = route.roles ?? (route.method === 'get' ? READ_ROLES : ['admin']);
-      const caller = authenticator().authenticate(c.req.header('authorization'));
+      const caller = roles === 'public' ? ANONYMOUS_CALLER : authenticator().authenticate(c.req.header('authorization'));
       if (roles !== 'public') requireRole(caller, roles);
       const params = parseParameters(route.params, c.req.param() as Record<string, string>, 'path');
       const query = parseParameters(route.query, c.req.query(), 'query');
@@ -88,6 +92,8 @@ async function readBody(c: Context, route: RouteSpec): Promise<unknown> {
   } catch (error) {
     throw new DeployDbError('bad_request', `the body is not valid JSON: ${(error as Error).message}`);
   }
+  const unacceptable = unacceptableJson(parsed);
+  if (unacceptable) throw new DeployDbError('validation_failed', 'the body does not match the schema', [unacceptable]);
   const checked = validate(route.body!, parsed);
   if (!checked.ok) throw new DeployDbError('validation_failed', 'the body does not match the schema', checked.errors);
   return checked.value;

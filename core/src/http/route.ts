@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import Type, { type Static, type TObject, type TSchema } from 'typebox';
-import Value from 'typebox/value';
 import type { Role } from '../config/model.js';
 import { DeployDbError } from '../errors.js';
 import type { Caller } from '../plugin-api/promotion.js';
 import { validate } from '../schema/validate.js';
+import { unstorableString } from './bodyGuard.js';
 
 /**
  * A route declared once: its schemas validate the request and describe it in /openapi.json.
@@ -55,12 +55,28 @@ export function parseParameters<S extends TObject>(schema: S | undefined, raw: R
       unknown.map((k) => ({ path: `/${k}`, message: 'unknown query parameter' })),
     );
   }
-  const converted = Value.Convert(schema, { ...raw });
+  for (const [key, value] of Object.entries(raw)) {
+    const problem = unstorableString(value);
+    if (problem) throw new DeployDbError('bad_request', `invalid ${where} parameter`, [{ path: `/${key}`, message: problem }]);
+  }
+  const converted: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) converted[key] = convertParameter(schema.properties[key] as TSchema | undefined, value);
   const checked = validate(schema, converted);
   if (!checked.ok) {
     throw new DeployDbError('bad_request', `invalid ${where} parameter`, checked.errors);
   }
   return checked.value;
+}
+
+/**
+ * Turns a path or query string into the number its schema asks for, strictly: "12" is 12, but
+ * "1.5", "1e3", "0x10" or " 5" stay strings and fail the schema, so they answer 400.
+ */
+function convertParameter(schema: TSchema | undefined, value: string): unknown {
+  const type = (schema as { type?: unknown } | undefined)?.type;
+  if (type === 'integer' && /^-?\d{1,15}$/.test(value)) return Number(value);
+  if (type === 'number' && /^-?\d{1,15}(\.\d{1,15})?$/.test(value)) return Number(value);
+  return value;
 }
 
 /** JSON response helper. */

@@ -32,6 +32,8 @@ import { VERSION } from '../version.js';
 import { EmbeddedQueue } from '../events/embeddedQueue.js';
 import { OutboxRelay } from '../events/outboxRelay.js';
 import type { QueueProvider } from '../plugin-api/queue.js';
+import { TriggerService } from '../events/triggers/triggerService.js';
+import { TriggerConsumer } from '../events/triggers/triggerConsumer.js';
 
 export interface KernelOptions {
   /** Path of deploydb.yaml. */
@@ -76,6 +78,7 @@ export class Kernel {
     readonly queue: QueueProvider,
     private readonly embeddedQueue: EmbeddedQueue | null,
     private readonly relay: OutboxRelay,
+    private readonly subscribers: ReadonlyArray<{ stop(): Promise<void> }>,
     config: DeployDbConfig,
     current: CurrentModel,
     ledger: Ledger,
@@ -140,12 +143,14 @@ export class Kernel {
       });
       worker = new PromotionWorker({ db, ledger, snapshots, plugins: registry, clock, logger: logger.child({ component: 'promotions' }) });
       const reads = new LedgerReads(db);
+      const triggers = new TriggerService({ ledger, db });
       const metrics = new Metrics(() => reads.countByStatus());
 
       let routes: RouteSpec[] = [];
       const api: ApiContext = {
         ledger,
         reads,
+        triggers,
         config: () => kernel!.configuration,
         model: () => kernel!.current.index,
         reload: () => kernel!.reload(),
@@ -155,7 +160,12 @@ export class Kernel {
       };
       routes = apiRoutes(api);
       const app = createApp({ routes, authenticator: () => kernel!.authenticator, metrics, logger });
-      kernel = new Kernel(options, container, logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, config, current, ledger, reads, app);
+      // Subscribers first, so that nothing the relay publishes at start finds nobody listening.
+      const triggerConsumer = new TriggerConsumer({ queue, service: triggers, logger: logger.child({ component: 'triggers' }) });
+      await triggerConsumer.start();
+      stopOnFailure.unshift(() => triggerConsumer.stop());
+      const subscribers = [triggerConsumer];
+      kernel = new Kernel(options, container, logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, subscribers, config, current, ledger, reads, app);
       await relay.start();
       stopOnFailure.unshift(() => relay.stop());
       worker.start();
@@ -243,6 +253,7 @@ export class Kernel {
     }
     await this.worker.stop();
     await this.relay.stop();
+    for (const subscriber of this.subscribers) await subscriber.stop();
     await this.plugins.stop();
     await this.embeddedQueue?.stop();
     await this.db.close();

@@ -31,7 +31,6 @@ interface Claimed {
   type: string;
   attempts: number;
   state: unknown;
-  lease_seconds: number;
 }
 
 /**
@@ -110,7 +109,7 @@ export class PromotionWorker {
   }
 
   private async claim(limit: number): Promise<Claimed[]> {
-    const types = [...new Set(this.evaluableTypes())];
+    const types = this.options.plugins.types();
     if (types.length === 0) return [];
     return this.options.db.em().execute<Claimed[]>(
       `update promotion_result r
@@ -123,13 +122,9 @@ export class PromotionWorker {
            order by next_check_at
            limit ?
            for update skip locked)
-        returning r.id, r.deployment_id, r.type, r.attempts, r.state, ? as lease_seconds`,
-      [LEASE_SECONDS, ...types, limit, LEASE_SECONDS],
+        returning r.id, r.deployment_id, r.type, r.attempts, r.state`,
+      [LEASE_SECONDS, ...types, limit],
     );
-  }
-
-  private evaluableTypes(): string[] {
-    return this.options.plugins.types();
   }
 
   private async evaluate(row: Claimed, abort: AbortController): Promise<void> {
@@ -139,11 +134,13 @@ export class PromotionWorker {
     const timeoutSeconds = Math.min(plugin.evaluationTimeout ?? 60, LEASE_SECONDS - 5);
     const log = logger.child({ promotionResult: row.id, type: row.type, attempt: row.attempts });
     let verdict: Verdict;
+    let evaluatedAt = new Date(0);
     try {
       const scope = new CommandScope(db.em(), clock.now(), snapshots);
       const state = await loadDeployment(scope.em, row.deployment_id, false);
       const result = state?.results.find((r) => r.id === row.id);
       if (!state || !result) return;
+      evaluatedAt = result.updatedAt;
       const target = await promotionTarget(scope, state, result);
       const timeout = setTimeout(() => abort.abort(new Error(`evaluation took longer than ${timeoutSeconds} s`)), timeoutSeconds * 1000);
       try {
@@ -159,7 +156,7 @@ export class PromotionWorker {
       await ledger.recordEvaluationError(row.id, (error as Error).message ?? String(error), this.options.maxErrors ?? 5).catch((e) => log.error({ err: e }, 'could not record the failed evaluation'));
       return;
     }
-    await ledger.recordEvaluation(row.id, verdict).catch((error) => log.error({ err: error }, 'could not record the evaluation'));
+    await ledger.recordEvaluation(row.id, verdict, evaluatedAt).catch((error) => log.error({ err: error }, 'could not record the evaluation'));
   }
 }
 

@@ -1,4 +1,5 @@
 import { MikroORM, type EntityManager, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Logger } from '../plugin-api/logger.js';
 import { entities } from './entities.js';
@@ -15,6 +16,12 @@ export interface Database {
   em(): EntityManager;
   /** The connection string the ORM uses (for a LISTEN connection of its own). */
   url: string;
+  /**
+   * Runs one statement outside any transaction on the fastest path there is: a plain `pg` pool
+   * with bound parameters on PostgreSQL (the hot paths: registration, the outbox), the ORM's
+   * connection on the embedded database. Placeholders are `?`.
+   */
+  sql<T = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<T[]>;
   /** Applies pending migrations; returns the names applied. */
   migrate(): Promise<string[]>;
   ping(): Promise<boolean>;
@@ -59,11 +66,24 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     throw error;
   }
   const kind: DatabaseKind = embedded ? 'embedded' : 'postgres';
+  const pool = embedded ? null : new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  pool?.on('error', (error) => options.logger.warn({ err: error }, 'database pool: idle connection lost'));
+  const numbered = new Map<string, string>();
   return {
     kind,
     orm,
     url,
     em: () => orm.em.fork(),
+    async sql<T>(statement: string, params: unknown[] = []): Promise<T[]> {
+      if (!pool) return orm.em.fork().execute<T[]>(statement, params as never[]);
+      let text = numbered.get(statement);
+      if (text === undefined) {
+        let n = 0;
+        text = statement.replace(/\?/g, () => `$${++n}`);
+        if (numbered.size < 1000) numbered.set(statement, text);
+      }
+      return (await pool.query(text, params)).rows as T[];
+    },
     async migrate() {
       const applied = await orm.getMigrator().up();
       return applied.map((m) => m.name);
@@ -77,6 +97,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       }
     },
     async close() {
+      await pool?.end();
       await orm.close(true);
       await embedded?.stop();
     },

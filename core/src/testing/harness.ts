@@ -59,15 +59,24 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
 
   const configPath = path.join(dir, 'deploydb.yaml');
   fs.writeFileSync(configPath, withDefaults(options.config, databaseUrl));
-  const kernel = await Kernel.start({
-    configPath,
-    env: { ...options.env },
-    plugins: options.plugins,
-    clock: options.clock,
-    listen: options.listen ?? true,
-    port: 0,
-    logger: options.logger ?? silentLogger,
-  });
+  let kernel: Kernel;
+  try {
+    kernel = await Kernel.start({
+      configPath,
+      env: { ...options.env },
+      plugins: options.plugins,
+      clock: options.clock,
+      listen: options.listen ?? true,
+      port: 0,
+      logger: options.logger ?? silentLogger,
+    });
+  } catch (error) {
+    if (!options.reuse) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (databaseUrl && options.database === 'postgres') await dropTestDatabase(databaseUrl).catch(() => undefined);
+    }
+    throw error;
+  }
   const url = kernel.url;
   const request = async (method: string, urlPath: string, body?: unknown, extra: { token?: string; headers?: Record<string, string> } = {}) => {
     const headers: Record<string, string> = { ...extra.headers };

@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestKernel, type TestKernel } from '@deploydb/core/testing';
 import soakTime from '../src/index.js';
@@ -132,12 +136,32 @@ describe('SoakTime in a running DeployDB', () => {
 
 describe('SoakTime settings in deploydb.yaml', () => {
   it('refuses a soak shorter than a second, and unknown keys', async () => {
-    const bad = config('http://127.0.0.1:8080', '0').replace('soak-long: { type: SoakTime, seconds: 3 }', 'soak-long: { type: SoakTime, second: 3 }');
-    const start = startTestKernel({ config: bad, database: 'embedded', plugins: { [PACKAGE]: soakTime } });
-    await expect(start).rejects.toMatchObject({ code: 'config_invalid' });
-    const message = await start.catch((error: Error) => error.message);
-    expect(message).toMatch(/promotions\.soak-short\.seconds/);
-    expect(message).toMatch(/promotions\.soak-long/);
-    expect(message).toMatch(/second\b/);
+    const marker = `# settings check ${randomUUID()}`;
+    const bad = `${marker}\n${config('http://127.0.0.1:8080', '0')}`.replace('soak-long: { type: SoakTime, seconds: 3 }', 'soak-long: { type: SoakTime, second: 3 }');
+    try {
+      const start = startTestKernel({ config: bad, database: 'embedded', plugins: { [PACKAGE]: soakTime } });
+      await expect(start).rejects.toMatchObject({ code: 'config_invalid' });
+      const message = await start.catch((error: Error) => error.message);
+      expect(message).toMatch(/promotions\.soak-short\.seconds: must be >= 1/);
+      expect(message).toMatch(/promotions\.soak-long\.second: unknown key "second"; allowed keys: seconds/);
+    } finally {
+      removeFoldersOf(marker);
+    }
   });
 });
+
+/**
+ * startTestKernel leaves its folder behind when the kernel refuses to start, and does not say
+ * which folder it was: find it by the configuration it holds.
+ */
+function removeFoldersOf(marker: string): void {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!name.startsWith('deploydb-test-')) continue;
+    const dir = path.join(os.tmpdir(), name);
+    try {
+      if (fs.readFileSync(path.join(dir, 'deploydb.yaml'), 'utf8').includes(marker)) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another test's folder, being made or removed right now
+    }
+  }
+}

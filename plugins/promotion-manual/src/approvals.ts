@@ -1,4 +1,4 @@
-import { DeployDbError, type Caller, type PromotionReport, type ReportContext, type Verdict } from '@deploydb/core';
+import { DeployDbError, type Caller, type EvaluationContext, type PromotionReport, type ReportContext, type Verdict } from '@deploydb/core';
 import type { ManualSettings } from './settings.js';
 
 /** An approver among `approvers` (or, without that list, anyone with role approver). */
@@ -8,7 +8,7 @@ export function mayApprove(caller: Caller, settings: ManualSettings): boolean {
 }
 
 /** Who approved and when, as kept in the result's evidence. */
-function approvalsOf(reports: readonly PromotionReport[]) {
+export function approvalsOf(reports: readonly PromotionReport[]) {
   const seen = new Set<string | null>();
   return reports
     .filter((r) => r.status === 'SUCCESS' && !seen.has(r.actor) && seen.add(r.actor))
@@ -19,6 +19,11 @@ function approvalsOf(reports: readonly PromotionReport[]) {
  * An approval passes the promotion once `required` distinct approvers have approved; a
  * rejection (which needs a reason) fails it at once.
  */
+/** Nothing to evaluate: the result waits for approvals. Evidence shows those already made. */
+export function waitForApprovals({ reports, settings }: EvaluationContext<ManualSettings>): Verdict {
+  return { status: 'PENDING', evidence: { approvals: approvalsOf(reports), required: settings.required } };
+}
+
 export function decide({ report, reports, settings }: ReportContext<ManualSettings>): Verdict {
   if (report.status === 'FAILED') {
     if (!report.reason?.trim()) {

@@ -1,6 +1,6 @@
 import { definePlugin } from '@deploydb/core';
 import { ManualSettings } from './settings.js';
-import { decide, mayApprove } from './approvals.js';
+import { decide, mayApprove, waitForApprovals } from './approvals.js';
 
 export { ManualSettings } from './settings.js';
 
@@ -14,7 +14,7 @@ export default definePlugin({
   type: 'manual',
   settingsSchema: ManualSettings,
   create: () => ({
-    evaluate: ({ settings }) => ({ status: 'PENDING', evidence: { approvals: [], required: settings.required } }),
+    evaluate: waitForApprovals,
     reporting: {
       mayReport: mayApprove,
       accept: decide,

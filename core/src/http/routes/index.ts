@@ -5,8 +5,9 @@ import { configurationRoutes } from './configuration.js';
 import { deploymentRoutes } from './deployments.js';
 import { flowRoutes } from './flows.js';
 import { systemRoutes } from './system.js';
+import { triggerRoutes } from './triggers.js';
 
 /** Every route of the API, in the order they are matched. */
 export function apiRoutes(api: ApiContext): RouteSpec[] {
-  return [...artifactRoutes(api), ...deploymentRoutes(api), ...flowRoutes(api), ...configurationRoutes(api), ...systemRoutes(api)];
+  return [...artifactRoutes(api), ...deploymentRoutes(api), ...triggerRoutes(api.triggers), ...flowRoutes(api), ...configurationRoutes(api), ...systemRoutes(api)];
 }

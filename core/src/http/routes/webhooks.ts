@@ -1,0 +1,36 @@
+import Type from 'typebox';
+import { DELIVERY_STATUSES, DeliverySchema } from '../../events/webhooks/deliveryStore.js';
+import type { WebhookDeliveries } from '../../events/webhooks/deliveries.js';
+import { decodeCursor, keysetPage, PageQuery, pageOf } from '../pagination.js';
+import { defineRoute, IdParam, json, type RouteSpec } from '../route.js';
+
+/** Outbound webhook deliveries: list them, send a failed one again (CONTRACT §4, §5). */
+export function webhookRoutes(deliveries: WebhookDeliveries): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/webhooks/deliveries',
+      tag: 'webhooks',
+      summary: 'List outbound webhook deliveries, optionally of one status',
+      query: Type.Object({ status: Type.Optional(Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)))), ...PageQuery }),
+      responses: { 200: { description: 'A page of deliveries', schema: pageOf(DeliverySchema) } },
+      async handler({ query, c }) {
+        const page = await deliveries.list({ status: query.status }, { after: decodeCursor(query.cursor), limit: query.limit ?? 50 });
+        return json(c, 200, keysetPage(page));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/webhooks/deliveries/:id/retry',
+      tag: 'webhooks',
+      summary: 'Send a failed delivery again, with a fresh budget of its webhook’s retry attempts',
+      roles: ['admin'],
+      params: Type.Object({ id: IdParam }),
+      responses: { 202: { description: 'The delivery, pending again', schema: DeliverySchema } },
+      errors: [404, 409],
+      async handler({ params, c }) {
+        return json(c, 202, await deliveries.retry(params.id));
+      },
+    }),
+  ];
+}

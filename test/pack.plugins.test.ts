@@ -1,0 +1,171 @@
+/**
+ * The packages as users get them: packed by npm, installed into a project of their own outside
+ * this repository, run by the installed `deploydb` command. Catches what tests against the sources
+ * cannot: a file missing from `files`, an `exports` map pointing nowhere, a plugin that only loads
+ * next to the workspace's copy of core.
+ *
+ * Needs the workspace packages built (`npm test` builds them first); the example plugin builds
+ * itself when packed (its `prepack` script).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  captureOutput,
+  deploydb,
+  exitOf,
+  freePort,
+  installTarballs,
+  isolatedEnv,
+  pack,
+  requireBuilt,
+  waitForHealthy,
+  type Packed,
+} from './support/packProject.js';
+
+const WORKSPACE_PACKAGES = ['core', 'plugins/promotion-manual', 'plugins/promotion-webhook', 'plugins/promotion-jenkins'];
+const PACKAGES = [...WORKSPACE_PACKAGES, 'examples/promotion-soak-time'];
+
+/** Every promotion plugin, each providing the type named, one promotion of each type in use. */
+const PROMOTION_TYPES: Record<string, string> = {
+  '@deploydb/promotion-manual': 'manual',
+  '@deploydb/promotion-webhook': 'WebhookPromotion',
+  '@deploydb/promotion-jenkins': 'JenkinsPromotion',
+  'deploydb-promotion-soak-time': 'SoakTime',
+};
+
+const deploydbYaml = (manualPackage = '@deploydb/promotion-manual') => `
+server: { host: 127.0.0.1, port: 8080 }     # $PORT overrides
+database: { dir: .deploydb }
+logging: { level: warn }
+plugins:
+  - package: "${manualPackage}"
+  - package: "@deploydb/promotion-webhook"
+  - package: "@deploydb/promotion-jenkins"
+    config: { baseUrl: "http://127.0.0.1:9" }
+  - package: "deploydb-promotion-soak-time"
+    config: { apiUrl: "http://127.0.0.1:\${PORT:-8080}" }
+environments:
+  staging: { url: "http://127.0.0.1:9" }
+  prod: { description: "Production" }
+promotions:
+  approval: { type: manual }
+  health: { type: WebhookPromotion, url: /health }
+  smoke: { type: JenkinsPromotion, jobs: [smoke] }
+  soak: { type: SoakTime, seconds: 60 }
+pipelines:
+  main:
+    environments:
+      - { name: staging, promotions: [soak, health, smoke] }
+      - { name: prod, promotions: [approval] }
+services:
+  web: { name: "Web", artifacts: ["com.acme:web"], pipelines: [main] }
+`;
+
+describe('the packed packages, installed in a project outside the repository', () => {
+  let work: string;
+  let project: string;
+  let packed: Packed[] = [];
+  let server: ChildProcess | null = null;
+
+  beforeAll(async () => {
+    requireBuilt(WORKSPACE_PACKAGES);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'deploydb-pack-'));
+    const tarballs = path.join(work, 'tarballs');
+    project = path.join(work, 'project');
+    fs.mkdirSync(tarballs);
+    fs.mkdirSync(project);
+    const results = [];
+    // One at a time: npm packs write to the shared npm cache.
+    for (const dir of PACKAGES) results.push(await pack(dir, tarballs));
+    packed = results;
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'deploydb-pack-check', private: true, type: 'module' }, null, 2));
+    await installTarballs(project, results.map((r) => r.tarball));
+    fs.writeFileSync(path.join(project, 'deploydb.yaml'), deploydbYaml());
+  }, 600_000);
+
+  afterAll(async () => {
+    if (server && server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGKILL');
+      await exitOf(server, 5_000);
+    }
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('packs what a user needs and nothing of the sources', () => {
+    const byName = new Map(packed.map((p) => [p.name, p.files]));
+    expect([...byName.keys()]).toEqual(['@deploydb/core', ...Object.keys(PROMOTION_TYPES)]);
+    expect(byName.get('@deploydb/core')).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js']));
+    for (const [name, files] of byName) {
+      expect(files, name).toContain('package.json');
+      expect(files.filter((f) => !f.startsWith('dist/') && f !== 'package.json' && f !== 'README.md'), name).toEqual([]);
+    }
+    for (const name of Object.keys(PROMOTION_TYPES)) {
+      expect(byName.get(name), name).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'README.md']));
+    }
+  });
+
+  it('installs each plugin next to one copy of core', () => {
+    for (const name of ['@deploydb/core', ...Object.keys(PROMOTION_TYPES)]) {
+      expect(fs.existsSync(path.join(project, 'node_modules', name, 'package.json')), name).toBe(true);
+      // A plugin with a core of its own would not share the kernel's types or registry.
+      if (name !== '@deploydb/core') expect(fs.existsSync(path.join(project, 'node_modules', name, 'node_modules', '@deploydb', 'core')), name).toBe(false);
+    }
+  });
+
+  it('validates the configuration with the installed command', { timeout: 90_000 }, async () => {
+    const result = await deploydb(project, ['validate']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`${path.join(project, 'deploydb.yaml')}: ok`);
+  });
+
+  it('refuses a plugin package that is not installed, saying how to install it', { timeout: 90_000 }, async () => {
+    fs.writeFileSync(path.join(project, 'typo.yaml'), deploydbYaml('@deploydb/promotion-manuel'));
+    const result = await deploydb(project, ['validate', '--config', 'typo.yaml']);
+    expect(result.code, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr).toContain('npm install @deploydb/promotion-manuel');
+    expect(result.stderr).toMatch(/typo\.yaml:\d+:\d+ plugins\[0\]\.package/);
+  });
+
+  it('starts, lists every plugin type, registers an artifact, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, ['node_modules/@deploydb/core/dist/cli/main.js', 'start', '--config', 'deploydb.yaml'], {
+      cwd: project,
+      env: isolatedEnv({ PORT: String(port) }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server = child;
+    const output = captureOutput(child);
+    await waitForHealthy(`${base}/health`, child, output, 60_000);
+
+    const promotions = (await (await fetch(`${base}/api/promotions`)).json()) as { items: Array<{ key: string; type: string }> };
+    expect(new Set(promotions.items.map((p) => p.type))).toEqual(new Set(Object.values(PROMOTION_TYPES)));
+    expect(promotions.items).toContainEqual({ key: 'soak', type: 'SoakTime', seconds: 60 });
+    // Defaults of a published plugin's schema are filled in.
+    expect(promotions.items).toContainEqual(expect.objectContaining({ key: 'approval', type: 'manual', required: 1 }));
+
+    const response = await fetch(`${base}/api/artifacts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ group: 'com.acme', name: 'web', version: '1.0.0', sourceUrl: 'https://ci.acme.test/web/1.0.0' }),
+    });
+    const registered = (await response.json()) as { flows: Array<{ deployments: Array<{ environment: string; status: string; promotions: Array<{ promotion: string; type: string }> }> }> };
+    expect(response.status, JSON.stringify(registered)).toBe(201);
+    expect(registered.flows[0]!.deployments[0]).toMatchObject({
+      environment: 'staging',
+      status: 'CREATED',
+      promotions: [
+        { promotion: 'soak', type: 'SoakTime' },
+        { promotion: 'health', type: 'WebhookPromotion' },
+        { promotion: 'smoke', type: 'JenkinsPromotion' },
+      ],
+    });
+
+    child.kill('SIGTERM');
+    const exit = await exitOf(child, 30_000);
+    expect(exit, output()).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,158 @@
+/**
+ * Helpers of the packed-packages test: pack workspace packages as npm would publish them, install
+ * the tarballs into a project outside the repository, and run commands there.
+ */
+import { execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The environment for npm and the packed DeployDB: this one without what an enclosing `npm test`
+ * sets for its own package (`npm_config_local_prefix` would point npm back at the repository,
+ * `npm_package_*` describe the repository's package).
+ */
+export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    const lower = key.toLowerCase();
+    if (lower === 'npm_config_local_prefix' || lower.startsWith('npm_package_') || lower.startsWith('npm_lifecycle_') || lower === 'init_cwd') continue;
+    if (lower === 'npm_command' || lower === 'npm_config_call' || lower === 'deploydb_config') continue;
+    env[key] = value;
+  }
+  return { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extra };
+}
+
+/** Runs a command to its end; never throws for a non-zero exit, which the caller checks. */
+export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd, env: options.env ?? isolatedEnv(), timeout: options.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+
+/** Fails with what npm said when a command did not exit 0. */
+function check(what: string, result: RunResult): RunResult {
+  if (result.code !== 0) throw new Error(`${what} exited ${result.code}\n${result.stderr.slice(-4000)}\n${result.stdout.slice(-2000)}`);
+  return result;
+}
+
+/** What `npm pack --json` reports about one tarball. */
+export interface Packed {
+  name: string;
+  filename: string;
+  files: string[];
+}
+
+/**
+ * Packs the package in `packageDir` (relative to the repository root) into `destination`, as
+ * `npm publish` would (its `prepack` script runs, `files` applies).
+ */
+export async function pack(packageDir: string, destination: string): Promise<Packed & { tarball: string }> {
+  const result = check(`npm pack in ${packageDir}`, await run(npm, ['pack', '--json', '--pack-destination', destination], { cwd: path.join(ROOT, packageDir) }));
+  // A prepack script's own output comes first on stdout; the JSON report is what follows it.
+  const start = result.stdout.search(/^\[/m);
+  const [report] = JSON.parse(result.stdout.slice(start)) as Array<{ name: string; filename: string; files: Array<{ path: string }> }>;
+  return { name: report!.name, filename: report!.filename, files: report!.files.map((f) => f.path), tarball: path.join(destination, report!.filename) };
+}
+
+/**
+ * Installs tarballs into `project` from the npm cache alone (their dependencies are there after the
+ * repository's own install); when something is not cached, from the registry.
+ */
+export async function installTarballs(project: string, tarballs: string[]): Promise<{ offline: boolean }> {
+  const args = ['install', '--no-audit', '--no-fund', '--no-update-notifier', '--prefix', project, ...tarballs];
+  const offline = await run(npm, [...args, '--offline'], { cwd: project });
+  if (offline.code === 0) return { offline: true };
+  check('npm install', await run(npm, args, { cwd: project }));
+  return { offline: false };
+}
+
+/** Runs the project's installed `deploydb` command through npx (never fetching one). */
+export function deploydb(project: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return run(npx, ['--no', 'deploydb', ...args], { cwd: project, env: isolatedEnv(env), timeoutMs: 60_000 });
+}
+
+/** A TCP port free on loopback right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Keeps what a child process writes, for the message of a failing assertion. */
+export function captureOutput(child: ChildProcess): () => string {
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => output;
+}
+
+/** Resolves with the exit code (or the signal's name), or null if the process is still running after `timeoutMs`. */
+export function exitOf(child: ChildProcess, timeoutMs: number): Promise<number | string | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code ?? signal);
+    });
+  });
+}
+
+/**
+ * Polls `url` until it answers 200. Throws when `timeoutMs` runs out or the process serving it
+ * exits first, with what it wrote.
+ */
+export async function waitForHealthy(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`deploydb start exited ${child.exitCode ?? child.signalCode} before it was healthy:\n${output()}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.status === 200) return;
+      last = `${response.status} ${await response.text()}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s (last: ${last}):\n${output()}`);
+}
+
+/** Fails early, with a clear message, when a package has not been built. */
+export function requireBuilt(packageDirs: string[]): void {
+  const missing = packageDirs.filter((dir) => !fs.existsSync(path.join(ROOT, dir, 'dist', 'index.js')));
+  if (missing.length > 0) throw new Error(`not built: ${missing.join(', ')}. Run npm run build at the repository root first (npm test does).`);
+}
