@@ -4,6 +4,7 @@ import type { ModelIndex } from '../config/modelIndex.js';
 import type { ConfigSnapshots } from '../store/snapshots.js';
 import { insertBatches, type RowBatch, type SqlRunner } from '../store/batchInsert.js';
 import { outboxBatch } from '../events/outbox.js';
+import type { IdBlocks } from '../store/idBlocks.js';
 
 /**
  * One command's transaction: its EntityManager, the single `now` all its rows share, and the
@@ -18,6 +19,8 @@ export class CommandScope {
     readonly em: EntityManager,
     readonly now: Date,
     private readonly snapshots: ConfigSnapshots,
+    /** Ids for the rows the command creates. */
+    readonly ids: IdBlocks,
     /** Where the command's own statements run: its transaction, or the fast pool without one. */
     readonly sql: SqlRunner = (statement, params) => em.execute(statement, params as never[]),
   ) {}

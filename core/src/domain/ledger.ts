@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Database } from '../store/database.js';
 import type { ConfigSnapshots } from '../store/snapshots.js';
 import { ArtifactEntity, FlowEntity, PromotionReportEntity, PromotionResultEntity, type ArtifactRow, type FlowRow, type PromotionReportRow, type PromotionResultRow } from '../store/entities.js';
-import { allocateIds } from '../store/batchInsert.js';
+import { IdBlocks } from '../store/idBlocks.js';
 import { isUniqueViolation } from '../store/dbErrors.js';
 import { artifactView, flowView, promotionResultView } from '../store/views.js';
 import { DeployDbError, notFound } from '../errors.js';
@@ -39,7 +39,11 @@ const REPORTING_ROLES = ['ci', 'approver', 'admin'] as const;
  * events in the outbox, and answers with the state it left.
  */
 export class Ledger {
-  constructor(private readonly options: LedgerOptions) {}
+  private readonly ids: IdBlocks;
+
+  constructor(private readonly options: LedgerOptions) {
+    this.ids = new IdBlocks();
+  }
 
   /** Registers an artifact and starts a flow per service listing its module and pipeline of that service. */
   async registerArtifact(input: ArtifactInput): Promise<Registration> {
@@ -49,7 +53,7 @@ export class Ledger {
       throw new DeployDbError('no_service', `no service lists the module ${input.group}:${input.name}`);
     }
     try {
-      // One round trip for ids, one statement for every row and event: no transaction needed.
+      // Ids from memory, one statement for every row and event: no transaction needed.
       return await this.command(async (scope) => {
         const flows: FlowRow[] = services.flatMap((service) =>
           service.pipelines.map((pipeline) => ({
@@ -67,7 +71,7 @@ export class Ledger {
         const plans = await Promise.all(
           flows.map((flow) => planDeployment(scope, { flowId: 0, artifact, service: flow.service, pipeline: flow.pipeline, snapshotId, stage: 0 })),
         );
-        const ids = await allocateIds(scope.sql, { artifact: 1, flow: flows.length, ...idsNeeded(plans) });
+        const ids = await scope.ids.take(scope.sql, { artifact: 1, flow: flows.length, ...idsNeeded(plans) });
         artifact.id = ids.artifact[0]!;
         flows.forEach((flow, i) => Object.assign(flow, { id: ids.flow[i]!, artifactId: artifact.id }));
         plans.forEach((plan, i) => (plan.spec.flowId = flows[i]!.id));
@@ -119,7 +123,7 @@ export class Ledger {
       if (!plugin?.reporting) {
         throw new DeployDbError('not_reportable', `promotion "${input.name}" (${result.type}) is not reportable: its plugin decides it`);
       }
-      const target = await promotionTarget(scope, state, result);
+      const target = await promotionTarget(scope.em, this.options.snapshots, state, result);
       if (!isAdmin && !plugin.reporting.mayReport(caller, target.settings)) {
         throw new DeployDbError('forbidden', `${caller.name ?? 'this caller'} may not report promotion "${input.name}"`);
       }
@@ -213,7 +217,7 @@ export class Ledger {
     let stored = false;
     const { db } = this.options;
     const run = async (em: EntityManager) => {
-      const scope = new CommandScope(em, this.options.clock.now(), this.options.snapshots, transaction ? undefined : db.sql);
+      const scope = new CommandScope(em, this.options.clock.now(), this.options.snapshots, this.ids, transaction ? undefined : db.sql);
       const answer = await work(scope);
       await scope.flush(true);
       due = scope.promotionsDue;

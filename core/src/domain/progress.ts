@@ -1,6 +1,5 @@
 import { DeploymentEntity, FlowEntity, PromotionResultEntity, type ArtifactRow, type DeploymentRow, type PromotionResultRow } from '../store/entities.js';
 import { flowViews, promotionResultView } from '../store/views.js';
-import { allocateIds } from '../store/batchInsert.js';
 import type { PromotionConfig } from '../config/model.js';
 import type { Verdict } from '../plugin-api/promotion.js';
 import type { FlowStatus } from './shapes.js';
@@ -101,7 +100,7 @@ export function buildDeployments(scope: CommandScope, plans: readonly Deployment
 /** Creates the deployments of the next stage of flows (ids taken in one round trip, rows written with the command). */
 export async function createDeployments(scope: CommandScope, specs: readonly NewDeployment[]): Promise<DeploymentState[]> {
   const plans = await Promise.all(specs.map((spec) => planDeployment(scope, spec)));
-  const ids = await allocateIds(scope.sql, idsNeeded(plans));
+  const ids = await scope.ids.take(scope.sql, idsNeeded(plans));
   return buildDeployments(scope, plans, ids);
 }
 

@@ -21,6 +21,9 @@ interface PendingRow {
   event: Record<string, unknown> | string;
 }
 
+/** How long a non-publishing instance gathers its commits before it wakes the publisher. */
+const NOTIFY_COALESCE_MS = 5;
+
 /** Key of the advisory lock that makes one instance the publisher. */
 const LEADER_LOCK = 0x6465706c; // "depl"
 
@@ -28,7 +31,7 @@ const LEADER_LOCK = 0x6465706c; // "depl"
  * Publishes the outbox to the queue: events in id order, one deployment's events one after
  * another, marked published only once the queue confirmed them. On PostgreSQL one instance
  * publishes at a time (a session advisory lock on a connection of its own, which also LISTENs
- * for new events); the embedded database has one process by construction.
+ * for the other instances' commits); the embedded database has one process by construction.
  */
 export class OutboxRelay {
   private client: pg.Client | null = null;
@@ -38,6 +41,7 @@ export class OutboxRelay {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
+  private notifyPending = false;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
@@ -48,7 +52,25 @@ export class OutboxRelay {
     this.wake();
   }
 
-  /** Publish now (after a commit that stored events). */
+  /**
+   * Events were committed by this instance: publish them now if this instance publishes, else
+   * tell the one that does (a NOTIFY at most every few milliseconds; notifying from every
+   * commit would serialize all commits on PostgreSQL's notification queue).
+   */
+  eventsStored(): void {
+    if (this.leader) {
+      this.wake();
+      return;
+    }
+    if (this.notifyPending || !this.client) return;
+    this.notifyPending = true;
+    setTimeout(() => {
+      this.notifyPending = false;
+      this.client?.query(`select pg_notify('deploydb_outbox', '')`).catch(() => undefined);
+    }, NOTIFY_COALESCE_MS).unref();
+  }
+
+  /** Publish now. */
   wake(): void {
     if (!this.running) return;
     if (this.round) {

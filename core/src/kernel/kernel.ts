@@ -139,7 +139,7 @@ export class Kernel {
         plugins: registry,
         clock,
         current: () => kernel?.current ?? current,
-        signals: { promotionsDue: () => worker?.wake(), eventsStored: () => relay.wake() },
+        signals: { promotionsDue: () => worker?.wake(), eventsStored: () => relay.eventsStored() },
       });
       worker = new PromotionWorker({ db, ledger, snapshots, plugins: registry, clock, logger: logger.child({ component: 'promotions' }) });
       const reads = new LedgerReads(db);

@@ -3,7 +3,6 @@ import type { Database } from '../store/database.js';
 import type { ConfigSnapshots } from '../store/snapshots.js';
 import type { Ledger } from '../domain/ledger.js';
 import type { PromotionPlugins } from '../domain/ports.js';
-import { CommandScope } from '../domain/commandScope.js';
 import { loadDeployment } from '../domain/deploymentState.js';
 import { promotionTarget } from '../domain/promotionTarget.js';
 import type { Clock } from '../plugin-api/clock.js';
@@ -136,12 +135,12 @@ export class PromotionWorker {
     let verdict: Verdict;
     let evaluatedAt = new Date(0);
     try {
-      const scope = new CommandScope(db.em(), clock.now(), snapshots);
-      const state = await loadDeployment(scope.em, row.deployment_id, false);
+      const em = db.em();
+      const state = await loadDeployment(em, row.deployment_id, false);
       const result = state?.results.find((r) => r.id === row.id);
       if (!state || !result) return;
       evaluatedAt = result.updatedAt;
-      const target = await promotionTarget(scope, state, result);
+      const target = await promotionTarget(em, snapshots, state, result);
       const timeout = setTimeout(() => abort.abort(new Error(`evaluation took longer than ${timeoutSeconds} s`)), timeoutSeconds * 1000);
       try {
         verdict = await Promise.race([

@@ -40,20 +40,6 @@ export async function insertBatches(run: SqlRunner, metadata: MetadataStorage, b
   await run(`with ${parts.join(',\n')} select 1`, params);
 }
 
-/** Takes ids from the tables' sequences in one round trip, so rows can be written with theirs. */
-export async function allocateIds<K extends string>(run: SqlRunner, counts: Record<K, number>): Promise<Record<K, number[]>> {
-  const entries = Object.entries(counts) as Array<[K, number]>;
-  const wanted = entries.filter(([, n]) => n > 0);
-  const result = Object.fromEntries(entries.map(([table]) => [table, [] as number[]])) as Record<K, number[]>;
-  if (wanted.length === 0) return result;
-  const selects = wanted.map(
-    ([table], i) => `(select coalesce(array_agg(nextval(pg_get_serial_sequence('${table}', 'id'))), '{}') from generate_series(1, ?)) as t${i}`,
-  );
-  const [row] = await run<Record<string, Array<number | string>>>(`select ${selects.join(', ')}`, wanted.map(([, n]) => n));
-  wanted.forEach(([table], i) => (result[table] = row![`t${i}`]!.map(Number)));
-  return result;
-}
-
 /** The type a column's values have in a record: a serial is filled by its sequence, but read as an integer. */
 function recordType(columnType: string): string {
   if (columnType === 'serial') return 'int';

@@ -26,7 +26,9 @@ create table flow (
   service text not null,
   pipeline text not null,
   status text not null,
-  snapshot_id integer not null references config_snapshot (id),
+  -- no foreign key: snapshots are immutable and never deleted, and a key check would lock the
+  -- one row every registration shares
+  snapshot_id integer not null,
   created_at timestamptz(3) not null,
   updated_at timestamptz(3) not null
 );
@@ -39,7 +41,7 @@ create table deployment (
   pipeline text not null,
   environment text not null,
   stage integer not null,
-  snapshot_id integer not null references config_snapshot (id),
+  snapshot_id integer not null,
   status text not null,
   history jsonb not null,
   reason text,
@@ -48,7 +50,6 @@ create table deployment (
   updated_at timestamptz(3) not null,
   constraint deployment_stage_unique unique (flow_id, stage)
 );
-create index deployment_flow_idx on deployment (flow_id);
 create index deployment_artifact_idx on deployment (artifact_id);
 create index deployment_env_idx on deployment (environment, service, id);
 create index deployment_status_idx on deployment (status, id);

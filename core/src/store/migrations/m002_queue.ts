@@ -1,9 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/**
- * The embedded queue (messages, consumer groups, a delivery per group and message) and a
- * NOTIFY on outbox inserts that wakes the relay of whichever instance publishes.
- */
+/** The embedded queue: messages, consumer groups, a delivery per group and message. */
 export class M002Queue extends Migration {
   override up(): void {
     this.addSql(`
@@ -33,13 +30,6 @@ create table queue_delivery (
 create index queue_delivery_due_idx on queue_delivery (group_name, available_at, message_id);
 create index queue_delivery_message_idx on queue_delivery (message_id);
 
-create function deploydb_outbox_notify() returns trigger language plpgsql as $$
-begin
-  perform pg_notify('deploydb_outbox', '');
-  return null;
-end $$;
-create trigger outbox_event_notify after insert on outbox_event
-  for each statement execute function deploydb_outbox_notify();
 `);
   }
 }
