@@ -9,7 +9,7 @@ import manual from '../plugins/promotion-manual/src/index.js';
 import natsQueue from '../plugins/queue-nats/src/index.js';
 import redisQueue from '../plugins/queue-redis/src/index.js';
 import { LEDGER_CONFIG, databaseModes, startLedger } from './support/fixtures.js';
-import { ledgerClient } from './support/client.js';
+import { ledgerClient, outboxEvents } from './support/client.js';
 import { brokerAvailable, ensureBrokerRunning, lockBroker, type Broker, type Release } from './support/busServers.js';
 import {
   TRIGGER_PREFIX,
@@ -198,6 +198,7 @@ for (const provider of providers) {
         running!.checkCarrier(message);
       }
       expectBusMatchesOutbox(bus, outbox);
+      expect(new Set(bus.map((m) => m.event.id))).toEqual(new Set((await outboxEvents(running!.t)).map((e) => e.id)));
 
       const events = bus.map((m) => m.event);
       expect(typesByDeployment(events)).toEqual({

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe } from 'vitest';
 import { queueProviderContract } from '../testing/queueContract.js';
 import { POSTGRES, servicesAvailable } from '../testing/services.js';
-import { createTestDatabase, dropTestDatabase, silentLogger } from '../testing/harness.js';
+import { createTestDatabase, dropTestDatabase, } from '../testing/harness.js';
+import { silentLogger } from '../testing/silentLogger.js';
 import { openDatabase } from '../store/database.js';
 import { EmbeddedQueue } from './embeddedQueue.js';
 

@@ -83,7 +83,7 @@ export class EmbeddedQueue implements QueueProvider {
         `with message as (
            insert into queue_message (message_id, type, order_key, event)
            select message_id, type, order_key, event
-             from jsonb_to_recordset(?::jsonb) as x(message_id text, type text, order_key text, event jsonb)
+             from json_to_recordset(?::json) as x(message_id text, type text, order_key text, event json)
            on conflict (message_id) do nothing
            returning id, type)
          insert into queue_delivery (group_name, message_id, available_at)

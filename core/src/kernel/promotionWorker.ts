@@ -44,6 +44,7 @@ export class PromotionWorker {
   private running = false;
   private polling: Promise<void> | null = null;
   private wakeRequested = false;
+  private nextTimedWake: number | null = null;
 
   constructor(private readonly options: PromotionWorkerOptions) {}
 
@@ -156,6 +157,19 @@ export class PromotionWorker {
       return;
     }
     await ledger.recordEvaluation(row.id, verdict, evaluatedAt).catch((error) => log.error({ err: error }, 'could not record the evaluation'));
+    if (verdict.status === 'PENDING' && verdict.checkAgainIn !== undefined) this.wakeIn(verdict.checkAgainIn * 1000);
+  }
+
+  /** Look again when a result this instance evaluated asked to be (sooner than the next poll). */
+  private wakeIn(ms: number): void {
+    if (!this.running) return;
+    const at = Date.now() + ms;
+    if (this.nextTimedWake !== null && this.nextTimedWake <= at) return;
+    this.nextTimedWake = at;
+    setTimeout(() => {
+      if (this.nextTimedWake === at) this.nextTimedWake = null;
+      this.wake();
+    }, ms).unref();
   }
 }
 

@@ -11,7 +11,7 @@ export interface RowBatch<T extends object = object> {
 
 /**
  * Writes rows of several tables in ONE statement (a chain of data-modifying CTEs over
- * `jsonb_to_recordset`), which PostgreSQL applies atomically: a command's inserts cost one
+ * `json_to_recordset`), which PostgreSQL applies atomically: a command's inserts cost one
  * round trip whatever their number. Foreign keys between the batches hold, since they are
  * checked at the end of the statement. Columns and their types come from the entities.
  */
@@ -33,7 +33,7 @@ export async function insertBatches(run: SqlRunner, metadata: MetadataStorage, b
     params.push(JSON.stringify(json));
     parts.push(
       `w${parts.length} as (insert into "${meta.tableName}" (${columns.join(', ')}) ` +
-        `select ${columns.join(', ')} from jsonb_to_recordset(?::jsonb) as x(${types.join(', ')}))`,
+        `select ${columns.join(', ')} from json_to_recordset(?::json) as x(${types.join(', ')}))`,
     );
   }
   if (parts.length === 0) return;

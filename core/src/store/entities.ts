@@ -202,10 +202,10 @@ export const OutboxEventEntity = new EntitySchema<OutboxEventRow>({
   tableName: 'outbox_event',
   properties: {
     id: { type: new BigIntType('number'), primary: true, autoincrement: true },
-    eventId: { type: 'uuid', unique: true },
+    eventId: { type: 'uuid' },
     type: { type: 'text' },
     orderKey: { type: 'text' },
-    event: { type: 'json' },
+    event: { type: 'json', columnType: 'json' },
     createdAt: timestamp,
     publishedAt: { ...timestamp, nullable: true },
   },

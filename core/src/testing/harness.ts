@@ -8,6 +8,7 @@ import type { PluginDefinition } from '../plugin-api/definePlugin.js';
 import type { Logger } from '../plugin-api/logger.js';
 import type { Clock } from '../plugin-api/clock.js';
 import { serviceUrls } from './services.js';
+import { silentLogger } from './silentLogger.js';
 
 export interface TestKernelOptions {
   /** deploydb.yaml as text. `database` and `server` are filled in by the harness unless given. */
@@ -152,13 +153,3 @@ export async function dropTestDatabase(databaseUrl: string): Promise<void> {
     await admin.end();
   }
 }
-
-/** A logger that writes nothing; pass your own to see the kernel's logs. */
-export const silentLogger: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silentLogger,
-};

@@ -1,6 +1,10 @@
 /**
  * `@deploydb/core/testing`: what plugin authors (and DeployDB's own packages) test with.
+ * The contract suites need vitest (an optional peer dependency of @deploydb/core).
  */
 export { servicesAvailable, reachable, serviceUrls, POSTGRES, REDIS, NATS, type ServiceProbe } from './services.js';
-export { queueProviderContract } from './queueContract.js';
-export { startTestKernel, createTestDatabase, dropTestDatabase, silentLogger, type TestKernel, type TestKernelOptions, type TestResponse } from './harness.js';
+export { queueProviderContract, type QueueContractSubject, type QueueContractOptions } from './queueContract.js';
+export { promotionPluginContract, type PromotionContractOptions, type PromotionScenario } from './promotionContract.js';
+export { evaluationContext, reportContext, type ContextOptions } from './promotionContext.js';
+export { startTestKernel, createTestDatabase, dropTestDatabase, type TestKernel, type TestKernelOptions, type TestResponse } from './harness.js';
+export { silentLogger } from './silentLogger.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeployDbError } from '../../errors.js';
-import { silentLogger } from '../../testing/harness.js';
+import { silentLogger } from '../../testing/silentLogger.js';
 import type { QueueMessage, QueueProvider } from '../../plugin-api/queue.js';
 import type { Caller } from '../../plugin-api/promotion.js';
 import { BUS_CALLER, TRIGGER_GROUP, TRIGGER_PATTERN, TriggerConsumer } from './triggerConsumer.js';

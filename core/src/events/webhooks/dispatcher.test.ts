@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WebhookConfig } from '../../config/model.js';
-import { silentLogger } from '../../testing/harness.js';
+import { silentLogger } from '../../testing/silentLogger.js';
 import type { Database } from '../../store/database.js';
 import { EmbeddedQueue } from '../embeddedQueue.js';
 import { WebhookDispatcher } from './dispatcher.js';

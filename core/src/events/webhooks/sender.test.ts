@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { WebhookConfig } from '../../config/model.js';
 import { isDeployDbError } from '../../errors.js';
 import type { QueueProvider } from '../../plugin-api/queue.js';
-import { silentLogger } from '../../testing/harness.js';
+import { silentLogger } from '../../testing/silentLogger.js';
 import type { Database } from '../../store/database.js';
 import type { Delivery } from './deliveryStore.js';
 import {
@@ -165,6 +165,16 @@ describe.each(await databaseModes())('webhook sender (%s database)', (mode) => {
     await dispatch(w, event());
     const [failed] = await settled(w, 1);
     expect(failed).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 422, lastError: 'the receiver answered 422: not today' });
+  });
+
+  it('names the socket error when nothing listens', async () => {
+    const gone = await startReceiver();
+    await gone.close();
+    hooks = [webhook(gone.url, { retry: { attempts: 1, backoff: 0.1 } })];
+    const w = webhooks();
+    await dispatch(w, event());
+    const [failed] = await settled(w, 1);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: null, lastError: expect.stringContaining('ECONNREFUSED') });
   });
 
   it('fails, untried, a delivery whose webhook is no longer configured', async () => {

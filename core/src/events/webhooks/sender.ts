@@ -30,6 +30,7 @@ export interface WebhookSenderOptions {
 
 const MAX_RETRY_DELAY_SECONDS = 3600;
 const ERROR_TEXT_LIMIT = 500;
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * Sends pending webhook deliveries: claims due ones, POSTs each (bounded concurrency, keep-alive
@@ -169,13 +170,14 @@ export class WebhookSender {
         signal: AbortSignal.any([timeout, this.stopController.signal]),
       });
       statusCode = response.status;
-      // Reading the answer to its end is what lets the connection be reused.
-      const text = await response.text();
+      const text = await readAnswer(response);
       if (response.ok) return { kind: 'delivered', id, lease, statusCode };
       error = `the receiver answered ${response.status}${text ? `: ${text.slice(0, ERROR_TEXT_LIMIT)}` : ''}`;
     } catch (failure) {
       if (this.stopController.signal.aborted) return { kind: 'released', id, lease };
-      error = timeout.aborted ? `no answer within ${(this.options.timeoutMs ?? 15_000) / 1000} s` : describe(failure);
+      const seconds = (this.options.timeoutMs ?? 15_000) / 1000;
+      if (!timeout.aborted) error = failureReason(failure);
+      else error = statusCode === null ? `no answer within ${seconds} s` : `the answer (${statusCode}) did not end within ${seconds} s`;
     }
     const attempts = delivery.attempts + 1;
     if (attempts < delivery.maxAttempts) {
@@ -183,14 +185,7 @@ export class WebhookSender {
     } else {
       this.options.logger.warn({ delivery: id, url: delivery.url, attempts, error }, 'webhooks: delivery failed for good');
     }
-    return { kind: 'attempt_failed', id, lease, statusCode, error, retryInSeconds: this.retryDelay(webhook, attempts) };
-  }
-
-  /** Seconds before the next try after `attempts` tries: backoff doubling, capped, with jitter either way. */
-  private retryDelay(webhook: WebhookConfig, attempts: number): number {
-    const base = Math.min(webhook.retry.backoff * 2 ** (attempts - 1), MAX_RETRY_DELAY_SECONDS);
-    const jitter = this.options.jitter ?? 0.2;
-    return Math.min(base * (1 - jitter + 2 * jitter * Math.random()), MAX_RETRY_DELAY_SECONDS);
+    return { kind: 'attempt_failed', id, lease, statusCode, error, retryInSeconds: retryDelaySeconds(webhook.retry.backoff, attempts, this.options.jitter ?? 0.2) };
   }
 
   private keyOf(webhook: WebhookConfig): Buffer | null {
@@ -206,8 +201,39 @@ export class WebhookSender {
   }
 }
 
+/**
+ * Seconds before the next try after `attempts` tries: `backoff × 2^(attempts−1)`, capped at an
+ * hour, spread by ±`jitter` so that deliveries failed together do not all come back together.
+ */
+export function retryDelaySeconds(backoff: number, attempts: number, jitter: number, random: () => number = Math.random): number {
+  const base = Math.min(backoff * 2 ** Math.max(attempts - 1, 0), MAX_RETRY_DELAY_SECONDS);
+  return Math.min(base * (1 - jitter + 2 * jitter * random()), MAX_RETRY_DELAY_SECONDS);
+}
+
+/**
+ * Reads a receiver's answer to its end, which is what lets the connection be reused, keeping
+ * only its start for the error message; an endless answer is cut off (and its connection closed).
+ */
+async function readAnswer(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const kept: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size < ERROR_TEXT_LIMIT) kept.push(value);
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  return size === 0 ? '' : Buffer.concat(kept).toString('utf8').slice(0, ERROR_TEXT_LIMIT);
+}
+
 /** A readable reason for a failed fetch (undici hides the socket error in `cause`). */
-function describe(error: unknown): string {
+function failureReason(error: unknown): string {
   if (!(error instanceof Error)) return String(error).slice(0, ERROR_TEXT_LIMIT);
   const cause = error.cause instanceof Error ? error.cause : null;
   const code = cause && 'code' in cause ? ` (${String((cause as { code: unknown }).code)})` : '';

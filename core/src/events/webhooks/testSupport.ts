@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { DeployDbConfig, WebhookConfig } from '../../config/model.js';
-import { createTestDatabase, dropTestDatabase, silentLogger } from '../../testing/harness.js';
+import { createTestDatabase, dropTestDatabase } from '../../testing/harness.js';
+import { silentLogger } from '../../testing/silentLogger.js';
 import { POSTGRES, servicesAvailable } from '../../testing/services.js';
 import { openDatabase, type Database } from '../../store/database.js';
 

@@ -3,6 +3,7 @@ import type { WebhookConfig } from '../../config/model.js';
 import { eventGlobRegex, orderKeyOf, WebhookMatcher } from './webhookMatch.js';
 import { signWebhook, secretKey, webhookHeaders } from './signature.js';
 import { createHmac } from 'node:crypto';
+import { retryDelaySeconds } from './sender.js';
 
 const hook = (url: string, extra: Partial<WebhookConfig> = {}): WebhookConfig => ({
   url,
@@ -87,5 +88,17 @@ describe('Standard Webhooks signing', () => {
       'webhook-signature': `v1,${expected}`,
     });
     expect(webhookHeaders('msg_1', body, null, new Date())).not.toHaveProperty('webhook-signature');
+  });
+});
+
+describe('retry delays', () => {
+  it('doubles from the backoff, is capped at an hour, and spreads by the jitter either way', () => {
+    const middle = () => 0.5;
+    expect([1, 2, 3, 4].map((attempts) => retryDelaySeconds(5, attempts, 0.2, middle))).toEqual([5, 10, 20, 40]);
+    expect(retryDelaySeconds(5, 20, 0.2, middle)).toBe(3600);
+    expect(retryDelaySeconds(5, 20, 0.2, () => 1)).toBe(3600);
+    expect(retryDelaySeconds(10, 1, 0.2, () => 0)).toBeCloseTo(8);
+    expect(retryDelaySeconds(10, 1, 0.2, () => 1)).toBeCloseTo(12);
+    expect(retryDelaySeconds(0.1, 1, 0, Math.random)).toBeCloseTo(0.1);
   });
 });

@@ -9,7 +9,7 @@ create table queue_message (
   message_id text not null unique,
   type text not null,
   order_key text,
-  event jsonb not null,
+  event json not null,
   created_at timestamptz(3) not null default now()
 );
 create index queue_message_created_idx on queue_message (created_at);

@@ -1,0 +1,9 @@
+import { promotionPluginContract } from '@deploydb/core/testing';
+import soakTime from '../src/index.js';
+
+promotionPluginContract('SoakTime', {
+  plugin: soakTime,
+  validSettings: [{ seconds: 1 }, { seconds: 3600 }],
+  invalidSettings: [{ seconds: 0 }, { seconds: 1.5 }, {}],
+  scenarios: [{ name: 'a deployment that just completed soaks', settings: { seconds: 600 }, expect: 'PENDING' }],
+});
