@@ -15,6 +15,7 @@ import {
   TRIGGER_PREFIX,
   deleteNatsStream,
   deleteRedisKeys,
+  destroyWithin,
   eventually,
   expectBusMatchesOutbox,
   expectEnvelope,
@@ -73,7 +74,7 @@ const providers: ProviderCase[] = [
         sendTrigger: (event) => t.kernel.queue.publish(event.type, event, { id: event.id }),
         async cleanup() {
           await recorder.close();
-          await t.destroy();
+          await destroyWithin(t);
         },
       };
     },
@@ -101,8 +102,11 @@ const providers: ProviderCase[] = [
         sendTrigger: (event) => publishNats(`${config.subjectPrefix}${event.type}`, event, event.id),
         triggerSubjects: async (id) => (await readNatsStream(config.stream)).filter((m) => m.headers['Nats-Msg-Id'] === id).map((m) => m.subject),
         async cleanup() {
-          await t.destroy();
-          await deleteNatsStream(config.stream);
+          try {
+            await destroyWithin(t);
+          } finally {
+            await deleteNatsStream(config.stream);
+          }
         },
       };
     },
@@ -131,8 +135,11 @@ const providers: ProviderCase[] = [
             await redis.xadd(config.triggerStream, '*', 'type', event.type, 'event', JSON.stringify(event), 'id', event.id);
           }),
         async cleanup() {
-          await t.destroy();
-          await deleteRedisKeys(tag);
+          try {
+            await destroyWithin(t);
+          } finally {
+            await deleteRedisKeys(tag);
+          }
         },
       };
     },

@@ -16,6 +16,7 @@ import { brokerAndPostgresAvailable, canRestartBroker, ensureBrokerRunning, lock
 import {
   deleteNatsStream,
   deleteRedisKeys,
+  destroyWithin,
   eventually,
   expectBusMatchesOutbox,
   expectEnvelope,
@@ -88,9 +89,9 @@ for (const c of cases) {
     afterAll(async () => {
       try {
         await ensureBrokerRunning(c.broker);
-        await t?.destroy();
-        await bus.cleanup().catch(() => undefined);
+        await destroyWithin(t);
       } finally {
+        await bus.cleanup().catch(() => undefined);
         release?.();
       }
     }, 60_000);

@@ -17,6 +17,7 @@ import { brokerAndPostgresAvailable, ensureBrokerRunning, lockBroker, type Relea
 import {
   TRIGGER_PREFIX,
   deleteNatsStream,
+  destroyWithin,
   eventually,
   expectBusMatchesOutbox,
   expectEnvelope,
@@ -51,10 +52,9 @@ describe.runIf(await brokerAndPostgresAvailable('nats'))('two DeployDB instances
   afterAll(async () => {
     try {
       // The second first: the first one's destroy drops the database.
-      await second?.destroy();
-      await first?.destroy();
-      await deleteNatsStream(config.stream).catch(() => undefined);
+      await destroyWithin(second, 30_000, false).finally(() => destroyWithin(first));
     } finally {
+      await deleteNatsStream(config.stream).catch(() => undefined);
       release?.();
     }
   }, 60_000);

@@ -1,13 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { silentLogger, type TestKernel } from '@deploydb/core/testing';
-import { Webhooks } from '../core/src/events/webhooks/webhooks.js';
+import type { TestKernel } from '@deploydb/core/testing';
 import { startReceiver, verifyStandardWebhook, type TestReceiver } from '../core/src/events/webhooks/testSupport.js';
-import { createApp } from '../core/src/http/app.js';
-import { Authenticator } from '../core/src/http/auth.js';
-import { Metrics } from '../core/src/http/metrics.js';
-import { webhookRoutes } from '../core/src/http/routes/webhooks.js';
 import { LEDGER_CONFIG, TOKENS, databaseModes, startLedger } from './support/fixtures.js';
 import { ledgerClient, outboxEvents } from './support/client.js';
 
@@ -29,8 +23,6 @@ describe.each(await databaseModes())('outbound webhooks on a full server (%s dat
   let prod: TestReceiver;
   let flaky: TestReceiver;
   let t: TestKernel;
-  let webhooks: Webhooks;
-  let app: Hono;
 
   beforeAll(async () => {
     all = await startReceiver();
@@ -49,25 +41,15 @@ webhooks:
     retry: { attempts: 2, backoff: 0.1 }
 `,
     });
-    // Built around the kernel's own queue, database and configuration, as the kernel would.
-    webhooks = new Webhooks({ db: t.kernel.db, queue: t.kernel.queue, config: () => t.kernel.config, logger: silentLogger, sender: { pollMs: 100 } });
-    await webhooks.start();
-    app = createApp({
-      routes: webhookRoutes(webhooks.deliveries),
-      authenticator: () => new Authenticator(t.kernel.config.auth?.tokens ?? null),
-      metrics: new Metrics(async () => ({})),
-      logger: silentLogger,
-    });
   });
   afterAll(async () => {
-    await webhooks?.stop();
     await t?.destroy();
     await Promise.all([all, prod, flaky].map((r) => r?.close()));
   });
 
   const call = async (who: keyof typeof TOKENS | null, method: string, path: string) => {
-    const response = await app.request(path, { method, headers: who ? { authorization: `Bearer ${TOKENS[who]}` } : {} });
-    return { status: response.status, body: (await response.json()) as any };
+    const { status, body } = await t.request(method, path, undefined, who ? { token: TOKENS[who] } : {});
+    return { status, body };
   };
 
   it('delivers every event of a flow to the receiver, signed, each once, in order per deployment', async () => {
@@ -175,7 +157,7 @@ webhooks:
     const count = async () => (await t.kernel.db.em().execute<{ n: string }[]>('select count(*)::text as n from webhook_delivery'))[0]!.n;
     const before = await count();
     const [event] = (await outboxEvents(t)) as Event[];
-    expect(await webhooks.dispatcher.handle({ id: event!.id, type: event!.type, event: event as any, deliveryCount: 2 })).toBe(0);
+    expect(await t.kernel.webhooks.dispatcher.handle({ id: event!.id, type: event!.type, event: event as any, deliveryCount: 2 })).toBe(0);
     // A copy of the message under another message id (past a broker's deduplication window).
     await t.kernel.queue.publish(event!.type, event as any, { id: randomUUID() });
     await new Promise((resolve) => setTimeout(resolve, 500));

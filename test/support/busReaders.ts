@@ -10,7 +10,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import type { QueueProvider } from '@deploydb/core';
-import { serviceUrls, type TestKernel } from '@deploydb/core/testing';
+import { dropTestDatabase, serviceUrls, type TestKernel } from '@deploydb/core/testing';
 
 /** A CloudEvent as DeployDB publishes it. */
 export interface BusCloudEvent {
@@ -387,4 +387,22 @@ export function triggerEvent(type: string, data: unknown): { specversion: '1.0';
     datacontenttype: 'application/json',
     data,
   };
+}
+
+/**
+ * `t.destroy()`, bounded: a kernel that does not stop within `ms` fails the hook, and its folder
+ * and database are removed anyway, so one stuck test leaves nothing behind.
+ */
+export async function destroyWithin(t: TestKernel | undefined, ms = 30_000, ownsDatabase = true): Promise<void> {
+  if (!t) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  const outcome = await Promise.race([t.destroy().then(() => 'done' as const), timedOut]).finally(() => clearTimeout(timer));
+  if (outcome === 'done') return;
+  const fs = await import('node:fs');
+  fs.rmSync(t.dir, { recursive: true, force: true });
+  if (ownsDatabase && t.databaseUrl) await dropTestDatabase(t.databaseUrl).catch(() => undefined);
+  throw new Error(`the kernel did not stop within ${ms} ms`);
 }

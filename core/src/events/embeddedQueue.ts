@@ -206,7 +206,11 @@ class EmbeddedSubscription implements Subscription {
     for (const row of rows) {
       const delivery = this.chain.run(row.order_key ?? undefined, () => this.deliver(row));
       this.inFlight.add(delivery);
-      void delivery.finally(() => this.inFlight.delete(delivery));
+      void delivery.finally(() => {
+        this.inFlight.delete(delivery);
+        // Room again: take more now rather than at the next poll.
+        if (this.inFlight.size === 0) this.wake();
+      });
     }
     if (rows.length === room) this.again = true;
   }

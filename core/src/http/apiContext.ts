@@ -4,12 +4,14 @@ import type { Ledger } from '../domain/ledger.js';
 import type { LedgerReads } from '../store/ledgerReads.js';
 import type { HealthReport } from '../kernel/health.js';
 import type { TriggerService } from '../events/triggers/triggerService.js';
+import type { WebhookDeliveries } from '../events/webhooks/deliveries.js';
 
 /** What routes may use: the ledger's commands and reads, the current configuration, the kernel's admin hooks. */
 export interface ApiContext {
   ledger: Ledger;
   reads: LedgerReads;
   triggers: TriggerService;
+  webhooks: WebhookDeliveries;
   config(): DeployDbConfig;
   model(): ModelIndex;
   /** Reloads deploydb.yaml; throws the configuration's errors and keeps the old one. */

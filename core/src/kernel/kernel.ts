@@ -34,6 +34,7 @@ import { OutboxRelay } from '../events/outboxRelay.js';
 import type { QueueProvider } from '../plugin-api/queue.js';
 import { TriggerService } from '../events/triggers/triggerService.js';
 import { TriggerConsumer } from '../events/triggers/triggerConsumer.js';
+import { Webhooks } from '../events/webhooks/webhooks.js';
 
 export interface KernelOptions {
   /** Path of deploydb.yaml. */
@@ -62,35 +63,42 @@ export class Kernel {
   private configuration: DeployDbConfig;
   private current: CurrentModel;
   private authenticator: Authenticator;
-  readonly app: Hono;
-  readonly ledger: Ledger;
-  readonly reads: LedgerReads;
 
   private constructor(
     private readonly options: KernelOptions,
-    private readonly container: DependencyContainer,
-    readonly logger: Logger,
-    readonly db: Database,
-    private readonly snapshots: ConfigSnapshots,
-    private readonly plugins: StartedPlugins,
-    private readonly worker: PromotionWorker,
-    /** The queue events are published to: a queue plugin's, or the embedded one. */
-    readonly queue: QueueProvider,
-    private readonly embeddedQueue: EmbeddedQueue | null,
-    private readonly relay: OutboxRelay,
-    private readonly subscribers: ReadonlyArray<{ stop(): Promise<void> }>,
+    parts: KernelParts,
     config: DeployDbConfig,
     current: CurrentModel,
-    ledger: Ledger,
-    reads: LedgerReads,
-    app: Hono,
   ) {
+    this.parts = parts;
     this.configuration = config;
     this.current = current;
     this.authenticator = new Authenticator(config.auth?.tokens ?? null);
-    this.ledger = ledger;
-    this.reads = reads;
-    this.app = app;
+  }
+
+  private readonly parts: KernelParts;
+
+  get app(): Hono {
+    return this.parts.app;
+  }
+  get ledger(): Ledger {
+    return this.parts.ledger;
+  }
+  get reads(): LedgerReads {
+    return this.parts.reads;
+  }
+  get logger(): Logger {
+    return this.parts.logger;
+  }
+  get db(): Database {
+    return this.parts.db;
+  }
+  /** The queue events are published to: a queue plugin's, or the embedded one. */
+  get queue(): QueueProvider {
+    return this.parts.queue;
+  }
+  get webhooks(): Webhooks {
+    return this.parts.webhooks;
   }
 
   /** Loads the configuration and starts everything; throws ConfigInvalidError for a bad file. */
@@ -144,6 +152,7 @@ export class Kernel {
       worker = new PromotionWorker({ db, ledger, snapshots, plugins: registry, clock, logger: logger.child({ component: 'promotions' }) });
       const reads = new LedgerReads(db);
       const triggers = new TriggerService({ ledger, db });
+      const webhooks = new Webhooks({ db, queue, config: () => kernel?.config ?? config, logger: logger.child({ component: 'webhooks' }), clock });
       const metrics = new Metrics(() => reads.countByStatus());
 
       let routes: RouteSpec[] = [];
@@ -151,6 +160,7 @@ export class Kernel {
         ledger,
         reads,
         triggers,
+        webhooks: webhooks.deliveries,
         config: () => kernel!.configuration,
         model: () => kernel!.current.index,
         reload: () => kernel!.reload(),
@@ -164,8 +174,14 @@ export class Kernel {
       const triggerConsumer = new TriggerConsumer({ queue, service: triggers, logger: logger.child({ component: 'triggers' }) });
       await triggerConsumer.start();
       stopOnFailure.unshift(() => triggerConsumer.stop());
-      const subscribers = [triggerConsumer];
-      kernel = new Kernel(options, container, logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, subscribers, config, current, ledger, reads, app);
+      await webhooks.start();
+      stopOnFailure.unshift(() => webhooks.stop());
+      kernel = new Kernel(
+        options,
+        { container, logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, triggerConsumer, webhooks, ledger, reads, app },
+        config,
+        current,
+      );
       await relay.start();
       stopOnFailure.unshift(() => relay.stop());
       worker.start();
@@ -217,7 +233,7 @@ export class Kernel {
     if (packages(config) !== packages(this.configuration)) {
       throw ConfigInvalidError.single(config.file, 'plugins', 'adding or removing plugin packages needs a restart');
     }
-    const snapshotId = await this.snapshots.save(this.db.em(), flowModelOf(config));
+    const snapshotId = await this.parts.snapshots.save(this.db.em(), flowModelOf(config));
     this.configuration = config;
     this.current = { snapshotId, index: new ModelIndex(flowModelOf(config)) };
     this.authenticator = new Authenticator(config.auth?.tokens ?? null);
@@ -227,8 +243,8 @@ export class Kernel {
   async health(): Promise<HealthReport> {
     const probes: Record<string, HealthProbe> = {
       database: async () => ((await this.db.ping()) ? { status: 'ok' } : { status: 'down', detail: 'the database does not answer' }),
-      ...(this.embeddedQueue ? { queue: () => this.embeddedQueue!.health() } : {}),
-      ...this.plugins.healthProbes(),
+      ...(this.parts.embeddedQueue ? { queue: () => this.parts.embeddedQueue!.health() } : {}),
+      ...this.parts.plugins.healthProbes(),
     };
     return checkHealth(probes, this.accepting);
   }
@@ -251,15 +267,35 @@ export class Kernel {
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
     }
-    await this.worker.stop();
-    await this.relay.stop();
-    for (const subscriber of this.subscribers) await subscriber.stop();
-    await this.plugins.stop();
-    await this.embeddedQueue?.stop();
-    await this.db.close();
-    this.container.dispose();
+    const { worker, relay, triggerConsumer, webhooks, plugins, embeddedQueue, db, container } = this.parts;
+    await worker.stop();
+    await relay.stop();
+    await triggerConsumer.stop();
+    await webhooks.stop();
+    await plugins.stop();
+    await embeddedQueue?.stop();
+    await db.close();
+    container.dispose();
     this.logger.info('DeployDB stopped');
   }
+}
+
+/** What a running kernel is made of, in start order. */
+interface KernelParts {
+  container: DependencyContainer;
+  logger: Logger;
+  db: Database;
+  snapshots: ConfigSnapshots;
+  plugins: StartedPlugins;
+  queue: QueueProvider;
+  embeddedQueue: EmbeddedQueue | null;
+  relay: OutboxRelay;
+  triggerConsumer: TriggerConsumer;
+  webhooks: Webhooks;
+  ledger: Ledger;
+  reads: LedgerReads;
+  worker: PromotionWorker;
+  app: Hono;
 }
 
 function flowModelOf(config: DeployDbConfig) {

@@ -18,7 +18,10 @@ import { evaluationContext, reportContext, type ContextOptions } from './promoti
 import { silentLogger } from './silentLogger.js';
 import { systemClock } from '../plugin-api/clock.js';
 
-export interface PromotionScenario<S> extends Omit<ContextOptions<S>, 'settings'> {
+/** Settings as written in deploydb.yaml. */
+type Settings = Record<string, unknown>;
+
+export interface PromotionScenario<S = Settings> extends Omit<ContextOptions<S>, 'settings'> {
   name: string;
   settings: S;
   /** The status the first evaluation must answer. */
@@ -27,7 +30,7 @@ export interface PromotionScenario<S> extends Omit<ContextOptions<S>, 'settings'
   setup?: () => Promise<() => Promise<void>>;
 }
 
-export interface PromotionContractOptions<S> {
+export interface PromotionContractOptions<S = Settings> {
   plugin: PluginDefinition;
   /** The plugin's `config:`, before defaults (default `{}`). */
   config?: unknown;
@@ -40,7 +43,7 @@ export interface PromotionContractOptions<S> {
 }
 
 /** Declares the suite: definition, schemas, verdict shapes, idempotency, abort, reporting. */
-export function promotionPluginContract<S>(name: string, options: PromotionContractOptions<S>): void {
+export function promotionPluginContract<S = Settings>(name: string, options: PromotionContractOptions<NoInfer<S>>): void {
   const spec = options.plugin as unknown as PluginDefinition<PromotionPluginSpec<TSchema, TSchema>>;
 
   async function create(): Promise<PromotionPluginInstance<S>> {

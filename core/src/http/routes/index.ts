@@ -6,8 +6,9 @@ import { deploymentRoutes } from './deployments.js';
 import { flowRoutes } from './flows.js';
 import { systemRoutes } from './system.js';
 import { triggerRoutes } from './triggers.js';
+import { webhookRoutes } from './webhooks.js';
 
 /** Every route of the API, in the order they are matched. */
 export function apiRoutes(api: ApiContext): RouteSpec[] {
-  return [...artifactRoutes(api), ...deploymentRoutes(api), ...triggerRoutes(api.triggers), ...flowRoutes(api), ...configurationRoutes(api), ...systemRoutes(api)];
+  return [...artifactRoutes(api), ...deploymentRoutes(api), ...triggerRoutes(api.triggers), ...flowRoutes(api), ...configurationRoutes(api), ...webhookRoutes(api.webhooks), ...systemRoutes(api)];
 }
