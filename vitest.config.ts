@@ -1,18 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+import { ALL_TESTS, BROKER_OUTAGE_TESTS, shared } from './vitest.shared.js';
 
 export default defineConfig({
-  resolve: {
-    // Tests run against the sources; the packed-plugin test checks the built packages.
-    alias: [
-      { find: /^@deploydb\/core\/testing$/, replacement: here('./core/src/testing/index.ts') },
-      { find: /^@deploydb\/core$/, replacement: here('./core/src/index.ts') },
-    ],
-  },
+  ...shared,
   test: {
-    include: ['core/src/**/*.test.ts', 'plugins/*/src/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ALL_TESTS,
+    exclude: ['**/node_modules/**', ...BROKER_OUTAGE_TESTS],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
