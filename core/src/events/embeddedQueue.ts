@@ -2,8 +2,8 @@ import type { Database } from '../store/database.js';
 import type { HealthCheck } from '../plugin-api/health.js';
 import type { Logger } from '../plugin-api/logger.js';
 import type { PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '../plugin-api/queue.js';
-import { KeyedChain } from './keyedChain.js';
-import { subjectPatternRegex } from './subjectPattern.js';
+import { KeyedRunner } from '../plugin-api/keyedRunner.js';
+import { subjectPatternRegex } from '../plugin-api/subjects.js';
 
 export interface EmbeddedQueueOptions {
   db: Database;
@@ -133,8 +133,7 @@ export class EmbeddedQueue implements QueueProvider {
 }
 
 class EmbeddedSubscription implements Subscription {
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly chain = new KeyedChain();
+  private readonly runner: KeyedRunner;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private again = false;
@@ -146,7 +145,9 @@ class EmbeddedSubscription implements Subscription {
     private readonly handler: (message: QueueMessage) => Promise<void>,
     private readonly options: EmbeddedQueueOptions,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    this.runner = new KeyedRunner(options.batchSize ?? 16);
+  }
 
   start(): void {
     if (this.running || this.closing) return;
@@ -181,14 +182,15 @@ class EmbeddedSubscription implements Subscription {
       this.running = false;
       if (this.timer) clearTimeout(this.timer);
       await this.polling;
-      await Promise.allSettled([...this.inFlight]);
+      await this.runner.idle();
       this.onClose();
     })();
     return this.closing;
   }
 
   private async poll(): Promise<void> {
-    const room = (this.options.batchSize ?? 16) - this.inFlight.size;
+    const batch = this.options.batchSize ?? 16;
+    const room = batch - this.runner.pending;
     if (room <= 0) return;
     const rows = await this.options.db.sql<Claimed>(
       `with claimed as (
@@ -204,12 +206,10 @@ class EmbeddedSubscription implements Subscription {
       [this.options.lockSeconds ?? 60, this.name, room],
     );
     for (const row of rows) {
-      const delivery = this.chain.run(row.order_key ?? undefined, () => this.deliver(row));
-      this.inFlight.add(delivery);
-      void delivery.finally(() => {
-        this.inFlight.delete(delivery);
-        // Room again: take more now rather than at the next poll.
-        if (this.inFlight.size === 0) this.wake();
+      this.runner.run(row.order_key ?? undefined, async () => {
+        await this.deliver(row);
+        // Half the room free again: take more now rather than at the next poll.
+        if (this.runner.pending <= batch / 2 + 1) this.wake();
       });
     }
     if (rows.length === room) this.again = true;

@@ -8,3 +8,4 @@ export { promotionPluginContract, type PromotionContractOptions, type PromotionS
 export { evaluationContext, reportContext, type ContextOptions } from './promotionContext.js';
 export { startTestKernel, createTestDatabase, dropTestDatabase, type TestKernel, type TestKernelOptions, type TestResponse } from './harness.js';
 export { silentLogger } from './silentLogger.js';
+export { ManualClock } from './manualClock.js';

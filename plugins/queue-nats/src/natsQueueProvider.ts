@@ -15,10 +15,10 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
+import { assertPattern, assertSubject, KeyedRunner, subjectMatches } from '@deploydb/core';
 import type { HealthCheck, Logger, PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '@deploydb/core';
 import type { NatsQueueConfig } from './configSchema.js';
-import { KeyedRunner } from './keyedRunner.js';
-import { assertPattern, assertSubject, consumerName, subjectMatches } from './subjects.js';
+import { consumerName } from './subjects.js';
 
 /** Header carrying `PublishOptions.key`, so consumers can keep one key's messages in order. */
 export const KEY_HEADER = 'DeployDB-Key';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import { assertPattern, assertSubject, KeyedRunner, subjectMatches } from '@deploydb/core';
 import type { HealthCheck, Logger, PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '@deploydb/core';
 import type { RedisQueueConfig } from './configSchema.js';
-import { KeyedRunner } from './keyedRunner.js';
-import { assertPattern, assertSubject, patternMayMatchUnder, patternOnlyUnder, subjectMatches } from './subjects.js';
+import { patternMayMatchUnder, patternOnlyUnder } from './subjects.js';
 
 /** Types under this prefix go to the trigger stream. */
 export const TRIGGER_PREFIX = 'deploydb.trigger.';
