@@ -105,12 +105,19 @@ function deployDbProcesses(broker: Broker) {
     const output: string[] = [];
     child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    // 'close': after the exit and the end of its output, so what it printed on the way out is kept.
+    let ended = false;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('close', (code, signal) => {
+        ended = true;
+        resolve({ code, signal });
+      }),
+    );
     const started: DeployDbProcess = { child, output, exited };
     children.push(started);
     await eventually(
       async () => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`DeployDB exited (${child.exitCode ?? child.signalCode}):\n${tail(output)}`);
+        if (ended) throw new Error(`DeployDB exited (${child.exitCode ?? child.signalCode}):\n${tail(output)}`);
         const response = await fetch(`${state.baseUrl}/health`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
         expect(response?.status, `DeployDB not ready:\n${tail(output)}`).toBe(200);
       },

@@ -8,7 +8,7 @@
  * runs with the shortest window NATS allows (100 ms): a double publish shows as two stream messages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestKernel } from '@deploydb/core/testing';
+import { createTestDatabase, dropTestDatabase, type TestKernel } from '@deploydb/core/testing';
 import manual from '../plugins/promotion-manual/src/index.js';
 import natsQueue from '../plugins/queue-nats/src/index.js';
 import { LEDGER_CONFIG, TOKENS, startLedger } from './support/fixtures.js';
@@ -40,24 +40,41 @@ describe.runIf(await brokerAndPostgresAvailable('nats'))('two DeployDB instances
     plugins: { '@deploydb/promotion-manual': manual, '@deploydb/queue-nats': natsQueue },
   };
   let release: Release | undefined;
+  let databaseUrl: string | undefined;
   let first: TestKernel | undefined;
   let second: TestKernel | undefined;
+  /** Each instance's connections carry its name, so PostgreSQL can tell which one holds what. */
+  const named = (name: string) => `${databaseUrl}${databaseUrl!.includes('?') ? '&' : '?'}application_name=${name}`;
 
   beforeAll(async () => {
     release = await lockBroker('nats', 'shared');
     await ensureBrokerRunning('nats');
-    first = await startLedger('postgres', options);
-    second = await startLedger('postgres', { ...options, database: { url: first.databaseUrl! } });
+    databaseUrl = await createTestDatabase();
+    first = await startLedger('postgres', { ...options, database: { url: named('deploydb-first') } });
+    second = await startLedger('postgres', { ...options, database: { url: named('deploydb-second') } });
   }, 180_000);
   afterAll(async () => {
     try {
-      // The second first: the first one's destroy drops the database.
-      await destroyWithin(second, 30_000, false).finally(() => destroyWithin(first));
+      await destroyWithin(second, 30_000, false).finally(() => destroyWithin(first, 30_000, false));
     } finally {
       await deleteNatsStream(config.stream).catch(() => undefined);
+      if (databaseUrl) await dropTestDatabase(databaseUrl);
       release?.();
     }
   }, 60_000);
+
+  /**
+   * The instances holding the publisher's lock (the relay's session advisory lock, the only
+   * advisory lock DeployDB takes), by the name their connections carry.
+   */
+  async function publishers(through: TestKernel): Promise<string[]> {
+    const rows = await through.kernel.db.sql<{ name: string }>(
+      `select a.application_name as name from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where l.locktype = 'advisory' and l.granted and l.database = (select oid from pg_database where datname = current_database())`,
+    );
+    return rows.map((r) => r.name).sort();
+  }
+  const nameOf = (t: TestKernel) => (t === first ? 'deploydb-first' : 'deploydb-second');
 
   /** The same request `REPEATS` times through each instance, all at once; every answer must be `expected`. */
   async function everywhere(method: string, path: string, body: unknown, expected: number, who: keyof typeof TOKENS = 'ci'): Promise<any[]> {
@@ -91,8 +108,6 @@ describe.runIf(await brokerAndPostgresAvailable('nats'))('two DeployDB instances
 
   /** When each event of the first test was marked published: a second publish would move it. */
   const publishedAt = new Map<string, number>();
-
-  const leaderOf = (t: TestKernel) => (t.kernel as unknown as { relay: { isLeader: boolean } }).relay.isLeader;
 
   it('makes each transition once under concurrent reports and approvals through both, and publishes each event once', async () => {
     const api = ledgerClient(first!);
@@ -140,7 +155,7 @@ describe.runIf(await brokerAndPostgresAvailable('nats'))('two DeployDB instances
     expect(outbox.filter((r) => r.type === 'deploydb.artifact.created')).toHaveLength(3);
 
     // One instance publishes; every event reaches the stream once.
-    expect([leaderOf(first!), leaderOf(second!)].filter(Boolean)).toHaveLength(1);
+    expect(await publishers(first!)).toHaveLength(1);
     const bus = await allOnTheBus();
     for (const message of bus) {
       expectEnvelope(message.event);
@@ -153,9 +168,10 @@ describe.runIf(await brokerAndPostgresAvailable('nats'))('two DeployDB instances
   }, 60_000);
 
   it('the other instance takes over publishing when the publishing one stops', async () => {
-    const leader = leaderOf(first!) ? first! : second!;
+    const [publishing] = await publishers(first!);
+    const leader = publishing === nameOf(first!) ? first! : second!;
     const other = leader === first ? second! : first!;
-    expect(leaderOf(other)).toBe(false);
+    expect(await publishers(other)).toEqual([nameOf(leader)]);
     await leader.stop();
 
     const api = ledgerClient(other);
@@ -172,7 +188,7 @@ describe.runIf(await brokerAndPostgresAvailable('nats'))('two DeployDB instances
       expect(outbox.filter((r) => !onBus.has(r.eventId)).map((r) => r.type), 'not on the bus').toEqual([]);
       return read;
     }, 20_000, 200);
-    expect(leaderOf(other)).toBe(true);
+    expect(await publishers(other)).toEqual([nameOf(other)]);
     expectBusMatchesOutbox(bus, await outboxRows(other));
     expect(typesByDeployment(bus.map((m) => m.event))[`deployments/${dev.id}`]).toEqual([
       'deployment.created',

@@ -134,6 +134,8 @@ export class EmbeddedQueue implements QueueProvider {
 
 class EmbeddedSubscription implements Subscription {
   private readonly runner: KeyedRunner;
+  private acks: string[] = [];
+  private acking: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private again = false;
@@ -231,8 +233,23 @@ class EmbeddedSubscription implements Subscription {
         .catch(() => undefined);
       return;
     }
-    await db.sql(`delete from queue_delivery where group_name = ? and message_id = ?`, [this.name, row.seq]).catch((error) => {
-      this.options.logger.warn({ err: error, group: this.name }, 'embedded queue: ack failed; the message will come again');
+    await this.ack(row.seq);
+  }
+
+  /**
+   * Acknowledges by deleting the delivery; acks of handlers finishing together go out in one
+   * statement. The ack resolves once written, so a stop waits for it.
+   */
+  private ack(seq: string): Promise<void> {
+    this.acks.push(seq);
+    this.acking ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const seqs = this.acks;
+      this.acks = [];
+      this.acking = null;
+      await this.options.db
+        .sql(`delete from queue_delivery where group_name = ? and message_id = any(?::bigint[])`, [this.name, `{${seqs.join(',')}}`])
+        .catch((error) => this.options.logger.warn({ err: error, group: this.name }, 'embedded queue: ack failed; the messages will come again'));
     });
+    return this.acking;
   }
 }
