@@ -119,7 +119,7 @@ for (const c of cases) {
 
       const flowIds: number[] = [];
       await withBrokerStopped(c.broker, async () => {
-        // /health says the queue is down, and the status follows health.ts: down is 503, degraded is 200.
+        // /health shows the queue down; per health.ts a check that is down makes the report down, answered 503.
         const down = await eventually(async () => {
           const h = await health();
           expect(h.queue?.status).toBe('down');

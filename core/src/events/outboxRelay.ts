@@ -140,7 +140,7 @@ export class OutboxRelay {
     const limit = this.options.batchSize ?? 500;
     const rows = await this.options.db.sql<PendingRow>(
       `select id::text as id, event_id::text as event_id, type, order_key, event from outbox_event
-        where published_at is null order by id limit ?`,
+        where published_at is null order by outbox_event.id limit ?`,
       [limit],
     );
     if (rows.length === 0) {

@@ -53,7 +53,8 @@ export function createApp({ routes, authenticator, metrics, logger }: AppOptions
       handlers.push(
         bodyLimit({
           maxSize: MAX_BODY_BYTES,
-          onError: (c) => fail(c, new DeployDbError('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`)),
+          // The rest of the body is not read: close the connection rather than leave it half-read.
+          onError: (c) => fail(c, new DeployDbError('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`), { connection: 'close' }),
         }),
       );
     }

@@ -24,7 +24,7 @@ export const natsQueueConfigSchema = Type.Object(
     ackWait: Type.Number({ default: 30, exclusiveMinimum: 0, description: 'Seconds a delivered message may go unacknowledged before NATS redelivers it.' }),
     maxDeliver: positiveOrUnlimited('Deliveries of one message before NATS gives up on it; -1 is unbounded.', -1),
     retryDelay: Type.Number({ default: 1, minimum: 0, description: 'Seconds before a message whose handler threw comes back; doubles per attempt, at most 300.' }),
-    duplicateWindow: Type.Number({ default: 120, exclusiveMinimum: 0, description: 'Seconds within which a repeated event id is stored once.' }),
+    duplicateWindow: Type.Number({ default: 120, minimum: 0.1, description: 'Seconds within which a repeated event id is stored once (NATS needs at least 0.1).' }),
     maxMessages: positiveOrUnlimited('Messages the stream keeps before dropping the oldest; -1 is unbounded.', 1_000_000),
     concurrency: Type.Integer({ default: 10, minimum: 1, description: 'Handlers running at once per subscription.' }),
     user: Type.Optional(Type.String()),

@@ -259,9 +259,12 @@ class RedisSubscription {
     this.wake?.();
     // Interrupts a blocked XREADGROUP at once.
     this.reader.disconnect();
+    // While ioredis waits to reconnect it neither sends nor fails queued commands: fail them, so
+    // that a stop with Redis down ends (the loop would wait for its read forever).
+    (this.reader as unknown as { flushQueue?: (error: Error) => void }).flushQueue?.(new Error('the subscription is closing'));
     await this.loop;
     await this.runner.idle();
-    await this.forgetConsumerIfIdle();
+    await withTimeout(this.forgetConsumerIfIdle(), QUIT_TIMEOUT_MS).catch(() => undefined);
     this.settings.onClosed();
   }
 
