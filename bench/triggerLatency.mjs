@@ -16,7 +16,7 @@ export async function triggerLatency() {
   const stream = `DEPLOYDB_BENCH_${tag}`;
   const prefix = `bench${tag}.`;
   const db = await freshDatabase();
-  const server = await startServer('./servers/deploydbNats.mjs', { DATABASE_URL: db.url, NATS_STREAM: stream, NATS_PREFIX: prefix, NATS_URL: natsUrl });
+  const server = await startServer('./servers/deploydb.mjs', { DATABASE_URL: db.url, NATS_STREAM: stream, NATS_PREFIX: prefix, NATS_URL: natsUrl });
   const nc = await connect({ servers: natsUrl });
   const figures = {};
   try {
@@ -48,6 +48,11 @@ async function measure(url, rate, seen) {
   const started = performance.now();
   const requests = [];
   let failures = 0;
+  const failureKinds = {};
+  const failed = (kind) => {
+    failures += 1;
+    failureKinds[kind] = (failureKinds[kind] ?? 0) + 1;
+  };
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
@@ -58,10 +63,10 @@ async function measure(url, rate, seen) {
       fetch(`${url}/api/triggers`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(event) })
         .then(async (response) => {
           await response.arrayBuffer();
-          if (response.status !== 202) failures += 1;
+          if (response.status !== 202) failed(`HTTP ${response.status}`);
           else answered.set(version, performance.now());
         })
-        .catch(() => (failures += 1)),
+        .catch((error) => failed(error.cause?.code ?? error.message)),
     );
   }
   await Promise.all(requests);
@@ -70,5 +75,5 @@ async function measure(url, rate, seen) {
   while (performance.now() < deadline && [...answered.keys()].some((v) => !seen.has(v))) await new Promise((r) => setTimeout(r, 50));
   const latencies = [...answered].filter(([v]) => seen.has(v)).map(([v, at]) => Math.max(0, seen.get(v) - at)).sort((a, b) => a - b);
   const pick = (q) => Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN).toFixed(1));
-  return { requested: total, achievedPerSecond: Math.round(total / sendSeconds), failures, missing: answered.size - latencies.length, p50Ms: pick(0.5), p99Ms: pick(0.99), maxMs: pick(1) };
+  return { requested: total, achievedPerSecond: Math.round(total / sendSeconds), failures, failureKinds, missing: answered.size - latencies.length, p50Ms: pick(0.5), p99Ms: pick(0.99), maxMs: pick(1) };
 }

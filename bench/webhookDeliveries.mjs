@@ -28,12 +28,12 @@ export async function webhookDeliveries() {
     received = 0;
     // First start creates the tables; then the deliveries are stored as pending.
     const env = { DATABASE_URL: db.url, RECEIVER_URL: receiverUrl, WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}` };
-    await (await startServer('./servers/deploydbWebhook.mjs', env)).stop();
+    await (await startServer('./servers/deploydb.mjs', env)).stop();
     await storePending(db.url, receiverUrl);
     received = 0;
     const all = new Promise((resolve) => (done = resolve));
     const started = performance.now();
-    const server = await startServer('./servers/deploydbWebhook.mjs', env);
+    const server = await startServer('./servers/deploydb.mjs', env);
     const finished = await Promise.race([all, new Promise((resolve) => setTimeout(() => resolve(null), 120_000))]);
     await server.stop();
     const seconds = ((finished ?? performance.now()) - started) / 1000;

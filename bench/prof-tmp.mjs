@@ -1,6 +1,0 @@
-import { freshDatabase, load, startServer, summary } from './support.mjs';
-const db = await freshDatabase();
-const server = await startServer('./servers/deploydb.mjs', { DATABASE_URL: db.url });
-await load(server.url, { duration: 2, connections: 20 });
-console.log(summary(await load(server.url, { duration: 5, connections: 50 })));
-await server.stop(); await db.drop();
