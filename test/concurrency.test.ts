@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKernel } from '@deploydb/core/testing';
-import { TOKENS, databaseModes, startLedger } from './support/fixtures.js';
+import { LEDGER_CONFIG, TOKENS, databaseModes, startLedger } from './support/fixtures.js';
 import { ledgerClient, outboxEvents } from './support/client.js';
 
 const N = 25;
@@ -74,5 +74,26 @@ describe.each(await databaseModes())('concurrent reports (%s database)', (mode) 
     for (const conflict of conflicts) expect(conflict.body.error).toMatchObject({ code: 'already_exists', existingId: created[0]!.body.id });
     const listed = await t.request('GET', `/api/artifacts?q=${body.version}`, undefined, { token: TOKENS.reader });
     expect(listed.body.items).toHaveLength(1);
+  });
+});
+
+describe.each(await databaseModes())('artifacts at the length limits (%s database)', (mode) => {
+  let t: TestKernel;
+  beforeAll(async () => {
+    t = await startLedger(mode, {
+      config: LEDGER_CONFIG.replace('artifacts: ["com.acme:billing"]', `artifacts: ["com.acme:billing", "${'g'.repeat(8192)}:${'n'.repeat(8192)}"]`),
+    });
+  });
+  afterAll(() => t?.destroy());
+
+  it('registers, keeps and refuses again a version whose group and name are 8192 characters', async () => {
+    const body = { group: 'g'.repeat(8192), name: 'n'.repeat(8192), version: 'v'.repeat(255), sourceUrl: 's'.repeat(8192) };
+    const created = await t.request('POST', '/api/artifacts', body, { token: TOKENS.ci });
+    expect(created.status).toBe(201);
+    const again = await t.request('POST', '/api/artifacts', body, { token: TOKENS.ci });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'already_exists', existingId: created.body.id });
+    const stored = await t.request('GET', `/api/artifacts/${created.body.id}`, undefined, { token: TOKENS.reader });
+    expect(stored.body).toMatchObject(body);
   });
 });

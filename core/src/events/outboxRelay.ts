@@ -106,11 +106,6 @@ export class OutboxRelay {
     await client?.end().catch(() => undefined);
   }
 
-  /** Whether this instance is the one publishing. */
-  get isLeader(): boolean {
-    return this.leader;
-  }
-
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.db.url });
     client.on('error', (error) => {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DEPLOYMENT_STATUSES } from '../domain/shapes.js';
 
 /** Prometheus metrics: requests, latencies, and deployments by status (read at scrape time). */
 export class Metrics {
@@ -25,8 +26,10 @@ export class Metrics {
       labelNames: ['status'] as const,
       registers: [this.registry],
       async collect() {
-        const counts = await countDeployments();
-        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+        // Every status, 0 when none; a database that does not answer leaves the gauge empty.
+        this.reset();
+        const counts = await countDeployments().catch(() => null);
+        if (counts) for (const status of DEPLOYMENT_STATUSES) this.set({ status }, counts[status] ?? 0);
       },
     });
   }

@@ -22,8 +22,8 @@ export function encodeCursor(position: number): string {
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const text = Buffer.from(cursor, 'base64url').toString();
-  const match = /^p(\d{1,15})$/.exec(text);
-  if (!match) throw new DeployDbError('bad_request', 'invalid cursor', [{ path: '/cursor', message: 'not a cursor this API returned' }]);
+  const match = /^p(\d{1,10})$/.exec(text);
+  if (!match || Number(match[1]) > 2147483647) throw new DeployDbError('bad_request', 'invalid cursor', [{ path: '/cursor', message: 'not a cursor this API returned' }]);
   return Number(match[1]);
 }
 

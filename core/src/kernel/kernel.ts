@@ -185,6 +185,7 @@ export class Kernel {
       await relay.start();
       stopOnFailure.unshift(() => relay.stop());
       worker.start();
+      stopOnFailure.unshift(() => worker.stop());
       if (options.listen !== false) await kernel.listen();
       kernel.accepting = true;
       logger.info({ url: kernel.url, database: db.kind, plugins: config.plugins.map((p) => p.package) }, 'DeployDB started');
@@ -209,7 +210,7 @@ export class Kernel {
 
   private listen(): Promise<void> {
     const env = this.options.env ?? process.env;
-    const port = this.options.port ?? (env.PORT ? Number(env.PORT) : this.configuration.server.port);
+    const port = this.options.port ?? this.configuration.server.port;
     return new Promise((resolve, reject) => {
       const server = serve({ fetch: this.app.fetch, port, hostname: this.configuration.server.host }, () => resolve());
       server.once('error', reject);
@@ -229,14 +230,18 @@ export class Kernel {
       env,
       describePlugin: async (name, dir) => this.options.plugins?.[name] ?? importPlugin(name, dir),
     });
-    const packages = (c: DeployDbConfig) => JSON.stringify([c.plugins.map((p) => p.package), c.queue?.package ?? null]);
-    if (packages(config) !== packages(this.configuration)) {
-      throw ConfigInvalidError.single(config.file, 'plugins', 'adding or removing plugin packages needs a restart');
+    // What was built at start from these sections can only change with a restart: refuse rather
+    // than keep the old values silently.
+    for (const section of ['server', 'database', 'queue', 'plugins'] as const) {
+      if (JSON.stringify(config[section]) !== JSON.stringify(this.configuration[section])) {
+        throw ConfigInvalidError.single(config.file, section, `changing ${section} needs a restart; a reload changes environments, promotions, pipelines, services, webhooks and auth`);
+      }
     }
     const snapshotId = await this.parts.snapshots.save(this.db.em(), flowModelOf(config));
     this.configuration = config;
     this.current = { snapshotId, index: new ModelIndex(flowModelOf(config)) };
     this.authenticator = new Authenticator(config.auth?.tokens ?? null);
+    if (!this.options.logger) (this.logger as { level?: string }).level = config.logging.level;
     this.logger.info({ snapshotId }, 'configuration reloaded');
   }
 
@@ -262,16 +267,17 @@ export class Kernel {
     this.accepting = false;
     const server = this.server;
     if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      });
+      // Requests in flight get a few seconds; connections still open then are closed.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closable = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+      closable.closeIdleConnections?.();
+      const deadline = setTimeout(() => closable.closeAllConnections?.(), HTTP_DRAIN_MS);
+      await closed;
+      clearTimeout(deadline);
     }
     const { worker, relay, triggerConsumer, webhooks, plugins, embeddedQueue, db, container } = this.parts;
-    await worker.stop();
-    await relay.stop();
-    await triggerConsumer.stop();
-    await webhooks.stop();
+    // Side by side, each with its own grace period, so that the whole stop stays well under 30 s.
+    await Promise.all([worker.stop(STOP_GRACE_MS), relay.stop(), triggerConsumer.stop(), webhooks.stop()]);
     await plugins.stop();
     await embeddedQueue?.stop();
     await db.close();
@@ -279,6 +285,11 @@ export class Kernel {
     this.logger.info('DeployDB stopped');
   }
 }
+
+/** How long requests in flight may take to finish on stop. */
+const HTTP_DRAIN_MS = 10_000;
+/** How long promotion evaluations in flight may take to finish on stop. */
+const STOP_GRACE_MS = 8_000;
 
 /** What a running kernel is made of, in start order. */
 interface KernelParts {

@@ -111,19 +111,21 @@ export class PromotionWorker {
   private async claim(limit: number): Promise<Claimed[]> {
     const types = this.options.plugins.types();
     if (types.length === 0) return [];
-    return this.options.db.em().execute<Claimed[]>(
+    // Due times are written from the kernel's clock, so they are compared with it too.
+    const now = this.options.clock.now().toISOString();
+    return this.options.db.sql<Claimed>(
       `update promotion_result r
-          set lease_until = now() + make_interval(secs => ?), attempts = r.attempts + 1
+          set lease_until = ?::timestamptz + make_interval(secs => ?), attempts = r.attempts + 1
         where r.id in (
           select id from promotion_result
-           where status = 'STARTED' and next_check_at <= now()
-             and (lease_until is null or lease_until < now())
+           where status = 'STARTED' and next_check_at <= ?::timestamptz
+             and (lease_until is null or lease_until < ?::timestamptz)
              and type in (${types.map(() => '?').join(', ')})
            order by next_check_at
            limit ?
            for update skip locked)
         returning r.id, r.deployment_id, r.type, r.attempts, r.state`,
-      [LEASE_SECONDS, ...types, limit],
+      [now, LEASE_SECONDS, now, now, ...types, limit],
     );
   }
 
@@ -152,6 +154,11 @@ export class PromotionWorker {
         clearTimeout(timeout);
       }
     } catch (error) {
+      if (!this.running) {
+        // Cut short by the stop, not failed: another instance (or the next start) takes it now.
+        await db.sql('update promotion_result set lease_until = null where id = ?', [row.id]).catch(() => undefined);
+        return;
+      }
       log.warn({ err: error }, 'promotion evaluation failed');
       await ledger.recordEvaluationError(row.id, (error as Error).message ?? String(error), this.options.maxErrors ?? 5).catch((e) => log.error({ err: e }, 'could not record the failed evaluation'));
       return;

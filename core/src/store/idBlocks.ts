@@ -8,7 +8,8 @@ import type { SqlRunner } from './batchInsert.js';
  */
 export class IdBlocks {
   private readonly free = new Map<string, number[]>();
-  private readonly refills = new Map<string, Promise<void>>();
+  /** Refills in progress, per runner: a refill on one connection is never awaited from another. */
+  private readonly refills = new WeakMap<SqlRunner, Map<string, Promise<void>>>();
 
   constructor(private readonly blockSize = 256) {}
 
@@ -27,7 +28,9 @@ export class IdBlocks {
   }
 
   private refill(run: SqlRunner, table: string, atLeast: number): Promise<void> {
-    let pending = this.refills.get(table);
+    let refills = this.refills.get(run);
+    if (!refills) this.refills.set(run, (refills = new Map()));
+    let pending = refills.get(table);
     if (!pending) {
       pending = run<{ id: string | number }>(
         `select nextval(pg_get_serial_sequence(?::text, 'id')) as id from generate_series(1, ?::int)`,
@@ -38,8 +41,8 @@ export class IdBlocks {
           list.push(...rows.map((r) => Number(r.id)));
           this.free.set(table, list);
         })
-        .finally(() => this.refills.delete(table));
-      this.refills.set(table, pending);
+        .finally(() => refills.delete(table));
+      refills.set(table, pending);
     }
     return pending;
   }

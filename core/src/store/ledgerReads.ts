@@ -1,4 +1,4 @@
-import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import type { Database } from './database.js';
 import { ArtifactEntity, DeploymentEntity, FlowEntity, PromotionResultEntity, type ArtifactRow, type DeploymentRow, type FlowRow } from './entities.js';
 import { artifactView, deploymentViews, flowViews, promotionResultView } from './views.js';
@@ -32,6 +32,14 @@ export interface CurrentDeployment {
 }
 
 const plain = { disableIdentityMap: true } as const;
+
+/**
+ * A condition on a text column's digest, so that lookups use the digest indexes that long
+ * values need (see the artifact migration); callers compare the value itself too.
+ */
+export function byDigest(column: string, value: string): Record<string, unknown> {
+  return { [raw(`md5(${column})`)]: raw('md5(?)', [value]) };
+}
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 /** The read side of the ledger: lists and lookups, each in a few batched queries, no locks. */
@@ -45,8 +53,8 @@ export class LedgerReads {
   /** Artifacts in id order; `q` is a case-insensitive substring of group, name or version. */
   async artifacts(filter: { q?: string; group?: string; name?: string }, page: PageRequest): Promise<{ rows: Artifact[]; more: boolean }> {
     const where: FilterQuery<ArtifactRow> = { id: { $gt: page.after } };
-    if (filter.group !== undefined) where.group = filter.group;
-    if (filter.name !== undefined) where.name = filter.name;
+    if (filter.group !== undefined) Object.assign(where, byDigest('artifact_group', filter.group), { group: filter.group });
+    if (filter.name !== undefined) Object.assign(where, byDigest('name', filter.name), { name: filter.name });
     if (filter.q) {
       const like = `%${escapeLike(filter.q)}%`;
       where.$or = [{ group: { $ilike: like } }, { name: { $ilike: like } }, { version: { $ilike: like } }];
@@ -62,7 +70,11 @@ export class LedgerReads {
 
   /** The newest registered version of a module. */
   async latestArtifact(group: string, name: string): Promise<Artifact | null> {
-    const row = await this.em().findOne(ArtifactEntity, { group, name }, { ...plain, orderBy: { id: 'desc' } });
+    const row = await this.em().findOne(
+      ArtifactEntity,
+      { ...byDigest('artifact_group', group), ...byDigest('name', name), group, name },
+      { ...plain, orderBy: { createdAt: 'desc', id: 'desc' } },
+    );
     return row ? artifactView(row) : null;
   }
 
@@ -110,7 +122,7 @@ export class LedgerReads {
     const rows = await em.execute<{ id: number }[]>(
       `select distinct on (service) id from deployment
         where environment = ? and status in ('COMPLETED', 'VERIFIED')
-        order by service, id desc`,
+        order by service, created_at desc, id desc`,
       [environment],
     );
     if (rows.length === 0) return [];
@@ -130,7 +142,7 @@ export class LedgerReads {
   async serviceIn(service: string, environment: string): Promise<{ current: Deployment | null; inFlight: Deployment | null }> {
     const em = this.em();
     const newest = (statuses: DeploymentStatus[]) =>
-      em.findOne(DeploymentEntity, { service, environment, status: { $in: statuses } }, { ...plain, orderBy: { id: 'desc' } });
+      em.findOne(DeploymentEntity, { service, environment, status: { $in: statuses } }, { ...plain, orderBy: { createdAt: 'desc', id: 'desc' } });
     const [current, inFlight] = await Promise.all([newest(['COMPLETED', 'VERIFIED']), newest(['CREATED', 'STARTED'])]);
     const views = await deploymentViews(em, [current, inFlight].filter((d): d is DeploymentRow => d !== null));
     return {

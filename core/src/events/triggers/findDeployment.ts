@@ -16,9 +16,10 @@ export async function findDeploymentId(em: EntityManager, address: DeploymentAdd
   const { service, environment, artifact } = address;
   const [row] = await em.execute<Array<{ id: number }>>(
     `select d.id from artifact a join deployment d on d.artifact_id = a.id
-      where a.artifact_group = ? and a.name = ? and a.version = ? and d.service = ? and d.environment = ?
-      order by d.id desc limit 1`,
-    [artifact.group, artifact.name, artifact.version, service, environment],
+      where md5(a.artifact_group) = md5(?) and md5(a.name) = md5(?) and md5(a.version) = md5(?)
+        and a.artifact_group = ? and a.name = ? and a.version = ? and d.service = ? and d.environment = ?
+      order by d.created_at desc, d.id desc limit 1`,
+    [artifact.group, artifact.name, artifact.version, artifact.group, artifact.name, artifact.version, service, environment],
   );
   if (!row) {
     throw new DeployDbError(

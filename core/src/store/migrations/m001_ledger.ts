@@ -16,10 +16,12 @@ create table artifact (
   name text not null,
   version text not null,
   source_url text not null,
-  created_at timestamptz(3) not null default now(),
-  constraint artifact_gav_unique unique (artifact_group, name, version)
+  created_at timestamptz(3) not null default now()
 );
-create index artifact_module_idx on artifact (artifact_group, name, id);
+-- Indexed by digest: group, name and version may be up to 8 KiB each, more than a btree entry holds.
+-- Lookups compare the digests (to use these indexes) and then the values.
+create unique index artifact_gav_unique on artifact (md5(artifact_group), md5(name), md5(version));
+create index artifact_module_idx on artifact (md5(artifact_group), md5(name), created_at, id);
 create table flow (
   id serial primary key,
   artifact_id integer not null references artifact (id),
