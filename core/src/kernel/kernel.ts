@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { DependencyContainer } from 'tsyringe';
 import { ConfigInvalidError, loadConfig } from '../config/index.js';
 import type { DeployDbConfig } from '../config/model.js';
 import { ModelIndex } from '../config/modelIndex.js';
@@ -21,7 +20,6 @@ import type { Logger } from '../plugin-api/logger.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { LedgerReads } from '../store/ledgerReads.js';
 import { ConfigSnapshots } from '../store/snapshots.js';
-import { createKernelContainer, tokens } from './container.js';
 import { checkHealth, type HealthProbe, type HealthReport } from './health.js';
 import { createLogger } from './logger.js';
 import { importPlugin } from './pluginLoader.js';
@@ -113,16 +111,12 @@ export class Kernel {
     };
     const config = await loadConfig({ path: options.configPath, env, describePlugin });
     const logger = options.logger ?? createLogger(config.logging.level);
-    const container = createKernelContainer();
-    container.register(tokens.logger, { useValue: logger });
-    container.register(tokens.clock, { useValue: clock });
 
     const db = await openDatabase({ url: config.database.url, dir: config.database.dir, logger: logger.child({ component: 'store' }) });
     const stopOnFailure: Array<() => Promise<void>> = [() => db.close()];
     try {
       const applied = await db.migrate();
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-      container.register(tokens.database, { useValue: db });
 
       const snapshots = new ConfigSnapshots();
       const snapshotId = await snapshots.save(db.em(), flowModelOf(config));
@@ -178,7 +172,7 @@ export class Kernel {
       stopOnFailure.unshift(() => webhooks.stop());
       kernel = new Kernel(
         options,
-        { container, logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, triggerConsumer, webhooks, ledger, reads, app },
+        { logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, triggerConsumer, webhooks, ledger, reads, app },
         config,
         current,
       );
@@ -275,13 +269,12 @@ export class Kernel {
       await closed;
       clearTimeout(deadline);
     }
-    const { worker, relay, triggerConsumer, webhooks, plugins, embeddedQueue, db, container } = this.parts;
+    const { worker, relay, triggerConsumer, webhooks, plugins, embeddedQueue, db } = this.parts;
     // Side by side, each with its own grace period, so that the whole stop stays well under 30 s.
     await Promise.all([worker.stop(STOP_GRACE_MS), relay.stop(), triggerConsumer.stop(), webhooks.stop()]);
     await plugins.stop();
     await embeddedQueue?.stop();
     await db.close();
-    container.dispose();
     this.logger.info('DeployDB stopped');
   }
 }
@@ -293,7 +286,6 @@ const STOP_GRACE_MS = 8_000;
 
 /** What a running kernel is made of, in start order. */
 interface KernelParts {
-  container: DependencyContainer;
   logger: Logger;
   db: Database;
   snapshots: ConfigSnapshots;
