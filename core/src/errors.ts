@@ -1,6 +1,6 @@
 /**
  * Errors are values with a `code` from the contract. They are mapped to HTTP statuses in one
- * place (`http/errorResponse.ts`); the domain and plugins never think in status codes.
+ * place (`errorResponse.ts`); the domain and plugins never think in status codes.
  */
 
 /** Error codes that DeployDB answers with; plugins may use any of them. */

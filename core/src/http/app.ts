@@ -7,7 +7,7 @@ import { validate } from '../schema/validate.js';
 import { requireRole, type Authenticator } from './auth.js';
 import { unacceptableJson } from './bodyGuard.js';
 import type { Caller } from '../plugin-api/promotion.js';
-import { errorResponse, type ErrorBody } from './errorResponse.js';
+import { errorResponse, type ErrorBody } from '../errorResponse.js';
 import type { Metrics } from './metrics.js';
 import { parseParameters, json, type RouteSpec } from './route.js';
 

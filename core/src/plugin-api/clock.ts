@@ -3,4 +3,5 @@ export interface Clock {
   now(): Date;
 }
 
+/** The machine's clock, which the kernel uses unless a test hands it another. */
 export const systemClock: Clock = { now: () => new Date() };

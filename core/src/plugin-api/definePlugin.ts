@@ -7,10 +7,12 @@ import type { EnvironmentConfig } from '../config/model.js';
 
 /** The version of the plugin contract this copy of `@deploydb/core` speaks. */
 export const PLUGIN_API_VERSION = 1;
+/** The tag `definePlugin` puts on a plugin; loaders check it instead of `instanceof`. */
 export const PLUGIN_TAG = '@deploydb/plugin';
 
 type EmptyConfig = ReturnType<typeof Type.Object<{}>>;
 
+/** What a promotion plugin declares: its type, its schemas, and how its instance is made. */
 export interface PromotionPluginSpec<C extends TSchema, S extends TSchema> {
   /** A stable identifier, usually the package name. */
   id: string;
@@ -31,6 +33,7 @@ export interface PromotionPluginSpec<C extends TSchema, S extends TSchema> {
   create(context: PluginContext<Static<C>>): PromotionPluginInstance<Static<S>> | Promise<PromotionPluginInstance<Static<S>>>;
 }
 
+/** What a queue plugin declares: its config schema and how its provider is made. */
 export interface QueuePluginSpec<C extends TSchema> {
   id: string;
   kind: 'queue';
@@ -38,6 +41,7 @@ export interface QueuePluginSpec<C extends TSchema> {
   create(context: PluginContext<Static<C>>): QueueProvider | Promise<QueueProvider>;
 }
 
+/** Either kind of plugin spec. */
 export type PluginSpec = PromotionPluginSpec<TSchema, TSchema> | QueuePluginSpec<TSchema>;
 
 /** What `definePlugin` returns: a spec tagged so the loader recognises it across copies of core. */

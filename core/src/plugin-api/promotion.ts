@@ -52,6 +52,7 @@ export interface PromotionTarget<S> {
   reports: readonly PromotionReport[];
 }
 
+/** What `evaluate` gets: the target, plus its attempt, its saved state, an abort signal, a logger and the clock. */
 export interface EvaluationContext<S> extends PromotionTarget<S> {
   /** 1 for the first evaluation of this result. */
   attempt: number;
@@ -63,6 +64,7 @@ export interface EvaluationContext<S> extends PromotionTarget<S> {
   clock: Clock;
 }
 
+/** What `reporting.accept` gets: the target, who reports, and the report. */
 export interface ReportContext<S> extends PromotionTarget<S> {
   caller: Caller;
   /** The report being made; `actor` is the caller's name. */

@@ -1,5 +1,5 @@
 import { isDeployDbError } from '../../errors.js';
-import { httpStatusOf } from '../../http/errorResponse.js';
+import { httpStatusOf } from '../../errorResponse.js';
 import type { Logger } from '../../plugin-api/logger.js';
 import type { Caller } from '../../plugin-api/promotion.js';
 import type { QueueMessage, QueueProvider, Subscription } from '../../plugin-api/queue.js';

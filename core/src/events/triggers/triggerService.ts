@@ -1,7 +1,7 @@
 import type { DeploymentReportInput } from '../../domain/inputs.js';
 import type { Ledger } from '../../domain/ledger.js';
 import { DeployDbError, isDeployDbError } from '../../errors.js';
-import { errorResponse } from '../../http/errorResponse.js';
+import { errorResponse } from '../../errorResponse.js';
 import type { Caller } from '../../plugin-api/promotion.js';
 import type { Database } from '../../store/database.js';
 import { findDeploymentId } from './findDeployment.js';

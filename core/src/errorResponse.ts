@@ -1,7 +1,10 @@
-import type { ErrorCode, ErrorDetail } from '../errors.js';
-import { DeployDbError, isDeployDbError } from '../errors.js';
+import type { ErrorCode, ErrorDetail } from './errors.js';
+import { DeployDbError, isDeployDbError } from './errors.js';
 
-/** The one place where error codes become HTTP statuses. */
+/**
+ * The one place where error codes become HTTP statuses: the API answers with them, and inbound
+ * triggers report the status the equivalent API call would have answered.
+ */
 const statusOf: Record<ErrorCode, number> = {
   bad_request: 400,
   unauthorized: 401,
