@@ -20,8 +20,8 @@ create table artifact (
 );
 -- Indexed by digest: group, name and version may be up to 8 KiB each, more than a btree entry holds.
 -- Lookups compare the digests (to use these indexes) and then the values.
+-- The unique index also serves lookups by module (its first two columns).
 create unique index artifact_gav_unique on artifact (md5(artifact_group), md5(name), md5(version));
-create index artifact_module_idx on artifact (md5(artifact_group), md5(name), created_at, id);
 create table flow (
   id serial primary key,
   artifact_id integer not null references artifact (id),
