@@ -33,6 +33,7 @@ import type { QueueProvider } from '../plugin-api/queue.js';
 import { TriggerService } from '../events/triggers/triggerService.js';
 import { TriggerConsumer } from '../events/triggers/triggerConsumer.js';
 import { Webhooks } from '../events/webhooks/webhooks.js';
+import { Retention } from '../events/retention.js';
 
 export interface KernelOptions {
   /** Path of deploydb.yaml. */
@@ -165,6 +166,7 @@ export class Kernel {
       routes = apiRoutes(api);
       const app = createApp({ routes, authenticator: () => kernel!.authenticator, metrics, logger });
       // Subscribers first, so that nothing the relay publishes at start finds nobody listening.
+      const retention = new Retention(db, logger.child({ component: 'retention' }));
       const triggerConsumer = new TriggerConsumer({ queue, service: triggers, logger: logger.child({ component: 'triggers' }) });
       await triggerConsumer.start();
       stopOnFailure.unshift(() => triggerConsumer.stop());
@@ -172,12 +174,13 @@ export class Kernel {
       stopOnFailure.unshift(() => webhooks.stop());
       kernel = new Kernel(
         options,
-        { logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, triggerConsumer, webhooks, ledger, reads, app },
+        { logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, retention, triggerConsumer, webhooks, ledger, reads, app },
         config,
         current,
       );
       await relay.start();
       stopOnFailure.unshift(() => relay.stop());
+      retention.start();
       worker.start();
       stopOnFailure.unshift(() => worker.stop());
       if (options.listen !== false) await kernel.listen();
@@ -269,7 +272,8 @@ export class Kernel {
       await closed;
       clearTimeout(deadline);
     }
-    const { worker, relay, triggerConsumer, webhooks, plugins, embeddedQueue, db } = this.parts;
+    const { worker, relay, retention, triggerConsumer, webhooks, plugins, embeddedQueue, db } = this.parts;
+    retention.stop();
     // Side by side, each with its own grace period, so that the whole stop stays well under 30 s.
     await Promise.all([worker.stop(STOP_GRACE_MS), relay.stop(), triggerConsumer.stop(), webhooks.stop()]);
     await plugins.stop();
@@ -293,6 +297,7 @@ interface KernelParts {
   queue: QueueProvider;
   embeddedQueue: EmbeddedQueue | null;
   relay: OutboxRelay;
+  retention: Retention;
   triggerConsumer: TriggerConsumer;
   webhooks: Webhooks;
   ledger: Ledger;
