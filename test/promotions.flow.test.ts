@@ -2,8 +2,7 @@
  * Full flows through the three promotion types against real HTTP: a stand-in Jenkins for
  * JenkinsPromotion, local health endpoints for WebhookPromotion, approvals for manual.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestKernel } from '@deploydb/core/testing';
+import { describe, expect, it } from 'vitest';
 import { databaseModes } from './support/fixtures.js';
 import { expectError } from './support/apiHelpers.js';
 import { outboxEvents } from './support/client.js';
@@ -13,51 +12,36 @@ import {
   SOAK_TIMEOUT,
   promotionApi,
   registerOne,
-  startPromotionKernel,
-  startPromotionServers,
-  stopPromotionServers,
-  type PromotionApi,
-  type PromotionServers,
+  usePromotionKernel,
 } from './support/promotionLedger.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(await databaseModes())('promotion flows through Jenkins, health probes and approvals (%s database)', (mode) => {
-  let servers: PromotionServers;
-  let t: TestKernel;
-  let api: PromotionApi;
-  beforeAll(async () => {
-    servers = await startPromotionServers();
-    t = await startPromotionKernel(mode, servers);
-    api = promotionApi(t);
-  });
-  afterAll(async () => {
-    await t?.destroy();
-    await stopPromotionServers(servers);
-  });
+  const f = usePromotionKernel(mode);
 
   /** Registers a faas artifact and reports dev COMPLETED: the integ deployment is CREATED. */
   async function toInteg() {
-    const { artifact, flow, first: dev } = await registerOne(api, 'com.acme:foas');
+    const { artifact, flow, first: dev } = await registerOne(f.api, 'com.acme:foas');
     expect(dev).toMatchObject({ environment: 'dev', status: 'CREATED', promotions: [] });
-    expect((await api.report(dev.id, 'COMPLETED')).status).toBe('VERIFIED');
-    const integ = await api.latest(flow.id);
+    expect((await f.api.report(dev.id, 'COMPLETED')).status).toBe('VERIFIED');
+    const integ = await f.api.latest(flow.id);
     expect(integ).toMatchObject({ environment: 'integ', status: 'CREATED' });
     return { artifact, flow, dev, integ };
   }
 
   it('passes Jenkins jobs, probes of every host and an approval, and the flow succeeds', async () => {
-    const { jenkins, hostA, hostB } = servers;
+    const { jenkins, hostA, hostB } = f.servers;
     const { artifact, flow, integ } = await toInteg();
 
     // integ: JenkinsPromotion in trigger mode.
     expect(integ.promotions).toMatchObject([{ promotion: 'jenkins-smoke', type: 'JenkinsPromotion', status: 'NOT_STARTED', infoUrl: null, reason: null, actor: null }]);
-    const integCompleted = await api.report(integ.id, 'COMPLETED');
+    const integCompleted = await f.api.report(integ.id, 'COMPLETED');
     expect(integCompleted.status).toBe('COMPLETED');
     expect(integCompleted.promotions[0].status).toBe('STARTED');
-    const integDone = await api.settledDeployment(integ.id);
+    const integDone = await f.api.settledDeployment(integ.id);
     expect(integDone.status, JSON.stringify(integDone.promotions)).toBe('VERIFIED');
-    const smoke = api.result(integDone, 'jenkins-smoke');
+    const smoke = f.api.result(integDone, 'jenkins-smoke');
     expect(smoke).toMatchObject({ status: 'SUCCESS', reason: null });
     expect(smoke.evidence).toEqual({
       mode: 'trigger',
@@ -87,18 +71,18 @@ describe.each(await databaseModes())('promotion flows through Jenkins, health pr
       expect(trigger.auth).toBe(`${JENKINS_CREDENTIALS.user}:${JENKINS_CREDENTIALS.token}`);
     }
     expect(triggers.find((r) => r.job === 'basic-smokes-test')?.crumb).toBe('c0ffee-crumb');
-    const oneResult = await api.get(`/api/deployments/${integ.id}/promotions/${smoke.id}`);
+    const oneResult = await f.api.get(`/api/deployments/${integ.id}/promotions/${smoke.id}`);
     expect(oneResult).toEqual(smoke);
 
     // preprod: WebhookPromotion on both hosts (one with a path of its own).
-    const preprod = await api.latest(flow.id);
+    const preprod = await f.api.latest(flow.id);
     expect(preprod).toMatchObject({ environment: 'preprod', status: 'CREATED' });
     expect(preprod.promotions).toMatchObject([{ promotion: 'status-check', type: 'WebhookPromotion', status: 'NOT_STARTED' }]);
     const probedFrom = Date.now();
-    await api.report(preprod.id, 'COMPLETED');
-    const preprodDone = await api.settledDeployment(preprod.id);
+    await f.api.report(preprod.id, 'COMPLETED');
+    const preprodDone = await f.api.settledDeployment(preprod.id);
     expect(preprodDone.status, JSON.stringify(preprodDone.promotions)).toBe('VERIFIED');
-    const check = api.result(preprodDone, 'status-check');
+    const check = f.api.result(preprodDone, 'status-check');
     expect(check).toMatchObject({ status: 'SUCCESS', reason: null, infoUrl: `${hostA.url}/app/healthcheck` });
     expect(check.evidence).toEqual({
       policy: 'all',
@@ -112,25 +96,25 @@ describe.each(await databaseModes())('promotion flows through Jenkins, health pr
     expect(hostB.hits('/healthcheck', probedFrom)).toHaveLength(1);
 
     // prod: a manual approval by alice, the only approver.
-    const prod = await api.latest(flow.id);
+    const prod = await f.api.latest(flow.id);
     expect(prod).toMatchObject({ environment: 'prod', status: 'CREATED' });
     expect(prod.promotions).toMatchObject([{ promotion: 'go-live', type: 'manual', status: 'NOT_STARTED' }]);
-    const early = await api.send('alice', 'POST', `/api/deployments/${prod.id}/promotions`, { name: 'go-live', status: 'SUCCESS' });
+    const early = await f.api.send('alice', 'POST', `/api/deployments/${prod.id}/promotions`, { name: 'go-live', status: 'SUCCESS' });
     expectError(early, 409, 'invalid_transition');
-    await api.report(prod.id, 'COMPLETED');
+    await f.api.report(prod.id, 'COMPLETED');
     // The worker records that approvals are awaited; then outsiders change nothing.
-    const waiting = await api.resultWhere(prod.id, 'go-live', (r) => r.evidence !== null);
+    const waiting = await f.api.resultWhere(prod.id, 'go-live', (r) => r.evidence !== null);
     expect(waiting).toMatchObject({ status: 'STARTED', actor: null, evidence: { approvals: [], required: 1 } });
-    expectError(await api.send('bob', 'POST', `/api/deployments/${prod.id}/promotions`, { name: 'go-live', status: 'SUCCESS' }), 403, 'forbidden');
-    expectError(await api.send('reader', 'POST', `/api/deployments/${prod.id}/promotions`, { name: 'go-live', status: 'SUCCESS' }), 403, 'forbidden');
-    const untouched = await api.deployment(prod.id);
+    expectError(await f.api.send('bob', 'POST', `/api/deployments/${prod.id}/promotions`, { name: 'go-live', status: 'SUCCESS' }), 403, 'forbidden');
+    expectError(await f.api.send('reader', 'POST', `/api/deployments/${prod.id}/promotions`, { name: 'go-live', status: 'SUCCESS' }), 403, 'forbidden');
+    const untouched = await f.api.deployment(prod.id);
     expect(untouched.status).toBe('COMPLETED');
-    expect(api.result(untouched, 'go-live')).toEqual(waiting);
-    const approved = await api.approve('alice', prod.id, 'go-live');
+    expect(f.api.result(untouched, 'go-live')).toEqual(waiting);
+    const approved = await f.api.approve('alice', prod.id, 'go-live');
     expect(approved).toMatchObject({ status: 'SUCCESS', actor: 'alice', evidence: { approvals: [{ actor: 'alice', at: expect.any(String) }], required: 1 } });
 
-    expect((await api.deployment(prod.id)).status).toBe('VERIFIED');
-    const finished = await api.flow(flow.id);
+    expect((await f.api.deployment(prod.id)).status).toBe('VERIFIED');
+    const finished = await f.api.flow(flow.id);
     expect(finished.status).toBe('SUCCESS');
     expect(finished.deployments.map((d: any) => [d.environment, d.status])).toEqual([
       ['dev', 'VERIFIED'],
@@ -139,7 +123,7 @@ describe.each(await databaseModes())('promotion flows through Jenkins, health pr
       ['prod', 'VERIFIED'],
     ]);
     // Every settled result is reported once, in the order they settled, with its evidence.
-    const completions = (await outboxEvents(t)).filter((e) => e.type === 'deploydb.promotion.completed' && e.data.deployment.flowId === flow.id);
+    const completions = (await outboxEvents(f.t)).filter((e) => e.type === 'deploydb.promotion.completed' && e.data.deployment.flowId === flow.id);
     expect(completions.map((e) => [e.data.deployment.environment, e.data.promotionResult.promotion, e.data.promotionResult.status])).toEqual([
       ['integ', 'jenkins-smoke', 'SUCCESS'],
       ['preprod', 'status-check', 'SUCCESS'],
@@ -149,14 +133,14 @@ describe.each(await databaseModes())('promotion flows through Jenkins, health pr
   });
 
   it('fails the deployment and the flow when a Jenkins job fails, pointing at the failing build', async () => {
-    const { jenkins } = servers;
+    const { jenkins } = f.servers;
     jenkins.job('basic-perf-test', { result: 'FAILURE' });
     try {
       const { artifact, flow, integ } = await toInteg();
-      await api.report(integ.id, 'COMPLETED');
-      const done = await api.settledDeployment(integ.id);
+      await f.api.report(integ.id, 'COMPLETED');
+      const done = await f.api.settledDeployment(integ.id);
       expect(done.status, JSON.stringify(done.promotions)).toBe('FAILED');
-      const smoke = api.result(done, 'jenkins-smoke');
+      const smoke = f.api.result(done, 'jenkins-smoke');
       expect(smoke.status).toBe('FAILED');
       const failing = smoke.evidence.jobs.find((j: any) => j.job === 'basic-perf-test');
       expect(failing).toMatchObject({ result: 'FAILURE', buildUrl: expect.stringMatching(new RegExp(`^${jenkins.url}/job/basic-perf-test/\\d+/$`)) });
@@ -164,41 +148,41 @@ describe.each(await databaseModes())('promotion flows through Jenkins, health pr
       expect(smoke.reason).toBe(`1 of 2 Jenkins jobs did not succeed: job basic-perf-test finished FAILURE (${failing.buildUrl})`);
       expect(smoke.evidence.jobs.find((j: any) => j.job === 'basic-smokes-test')).toMatchObject({ result: 'SUCCESS' });
 
-      expect((await api.flow(flow.id)).status).toBe('FAILED');
+      expect((await f.api.flow(flow.id)).status).toBe('FAILED');
       // Nothing moves on: no preprod deployment, now or a moment later.
       await sleep(500);
-      const deployments = (await api.get(`/api/deployments?artifact=${artifact.id}`)).items;
+      const deployments = (await f.api.get(`/api/deployments?artifact=${artifact.id}`)).items;
       expect(deployments.map((d: any) => [d.environment, d.status])).toEqual([
         ['dev', 'VERIFIED'],
         ['integ', 'FAILED'],
       ]);
       // A repeated COMPLETED answers with the current state.
-      expect((await api.report(integ.id, 'COMPLETED')).status).toBe('FAILED');
+      expect((await f.api.report(integ.id, 'COMPLETED')).status).toBe('FAILED');
     } finally {
       jenkins.job('basic-perf-test', { result: 'SUCCESS' });
     }
   });
 
   it('fails a Jenkins promotion once Jenkins has been unreachable for longer than its timeout', async () => {
-    const { jenkins } = servers;
+    const { jenkins } = f.servers;
     const jenkinsUrl = jenkins.url;
     const { flow, integ } = await toInteg();
     const triggersBefore = jenkins.triggers.length;
     await jenkins.stop();
     try {
       const completedAt = Date.now();
-      await api.report(integ.id, 'COMPLETED');
-      const done = await api.settledDeployment(integ.id);
+      await f.api.report(integ.id, 'COMPLETED');
+      const done = await f.api.settledDeployment(integ.id);
       expect(done.status, JSON.stringify(done.promotions)).toBe('FAILED');
-      const smoke = api.result(done, 'jenkins-smoke');
+      const smoke = f.api.result(done, 'jenkins-smoke');
       expect(smoke.status).toBe('FAILED');
       expect(smoke.reason).toMatch(new RegExp(`^Jenkins at ${jenkinsUrl} was unreachable for .+ \\(since .+, timeout ${JENKINS_TIMEOUT}s\\); last error: .*connection refused`));
       expect(smoke.infoUrl).toBeNull();
       expect(smoke.evidence).toMatchObject({ mode: 'trigger', unreachableSince: expect.any(String) });
       expect(Date.parse(smoke.evidence.unreachableSince)).toBeGreaterThanOrEqual(completedAt - 50);
       expect(Date.parse(smoke.updatedAt) - completedAt, 'failed only after the timeout').toBeGreaterThanOrEqual(JENKINS_TIMEOUT * 1000);
-      expect((await api.flow(flow.id)).status).toBe('FAILED');
-      expect((await api.flow(flow.id)).deployments).toHaveLength(2);
+      expect((await f.api.flow(flow.id)).status).toBe('FAILED');
+      expect((await f.api.flow(flow.id)).deployments).toHaveLength(2);
     } finally {
       await jenkins.start();
     }
@@ -206,56 +190,56 @@ describe.each(await databaseModes())('promotion flows through Jenkins, health pr
   });
 
   it('rides out a Jenkins outage shorter than the promotion\'s own timeout, without triggering again', async () => {
-    const { jenkins } = servers;
+    const { jenkins } = f.servers;
     expect(SOAK_TIMEOUT, 'the outage below outlasts the plugin config\'s timeout only').toBeGreaterThan(JENKINS_TIMEOUT + 2);
-    const { flow, first: integ } = await registerOne(api, 'com.acme:soak');
-    await api.report(integ.id, 'COMPLETED');
-    const running = await api.resultWhere(integ.id, 'soak', (r) => r.evidence?.jobs?.[0]?.buildUrl != null);
+    const { flow, first: integ } = await registerOne(f.api, 'com.acme:soak');
+    await f.api.report(integ.id, 'COMPLETED');
+    const running = await f.api.resultWhere(integ.id, 'soak', (r) => r.evidence?.jobs?.[0]?.buildUrl != null);
     const buildUrl: string = running.evidence.jobs[0].buildUrl;
     try {
       await jenkins.stop();
       try {
-        const down = await api.resultWhere(integ.id, 'soak', (r) => r.evidence?.unreachableSince != null);
+        const down = await f.api.resultWhere(integ.id, 'soak', (r) => r.evidence?.unreachableSince != null);
         expect(down).toMatchObject({ status: 'STARTED', infoUrl: buildUrl });
         // The build finishes at its next poll, once Jenkins answers again.
         jenkins.job('soak-test', { buildPolls: 0 });
         // Longer than the plugin config's timeout, shorter than the promotion's.
         await sleep((JENKINS_TIMEOUT + 0.5) * 1000);
-        expect(api.result(await api.deployment(integ.id), 'soak').status).toBe('STARTED');
+        expect(f.api.result(await f.api.deployment(integ.id), 'soak').status).toBe('STARTED');
       } finally {
         await jenkins.start();
       }
-      const done = await api.settledDeployment(integ.id);
+      const done = await f.api.settledDeployment(integ.id);
       expect(done.status, JSON.stringify(done.promotions)).toBe('VERIFIED');
-      const soak = api.result(done, 'soak');
+      const soak = f.api.result(done, 'soak');
       expect(soak).toMatchObject({ status: 'SUCCESS', infoUrl: buildUrl, reason: null });
       expect(soak.evidence).toMatchObject({ unreachableSince: null, jobs: [{ job: 'soak-test', buildUrl, result: 'SUCCESS', error: null }] });
       expect(jenkins.triggersOf('soak-test').filter((r) => r.parameters.DEPLOYMENT_ID === String(integ.id))).toHaveLength(1);
-      expect(await api.latest(flow.id)).toMatchObject({ environment: 'prod', status: 'CREATED' });
+      expect(await f.api.latest(flow.id)).toMatchObject({ environment: 'prod', status: 'CREATED' });
     } finally {
       jenkins.job('soak-test', { buildPolls: 1_000_000 });
     }
   });
 
   it('polls a running build every pollInterval seconds (0.2 s here)', async () => {
-    const { jenkins } = servers;
-    const { first: integ } = await registerOne(api, 'com.acme:soak');
-    await api.report(integ.id, 'COMPLETED');
-    const running = await api.resultWhere(integ.id, 'soak', (r) => r.evidence?.jobs?.[0]?.buildUrl != null);
+    const { jenkins } = f.servers;
+    const { first: integ } = await registerOne(f.api, 'com.acme:soak');
+    await f.api.report(integ.id, 'COMPLETED');
+    const running = await f.api.resultWhere(integ.id, 'soak', (r) => r.evidence?.jobs?.[0]?.buildUrl != null);
     const buildPath = new URL(`${running.evidence.jobs[0].buildUrl}api/json`).pathname;
     const polls = () => jenkins.requests.filter((r) => r === `GET ${buildPath}`).length;
     const window = 2;
     const before = polls();
     await sleep(window * 1000);
     const seen = polls() - before;
-    await api.reportPromotion('ci', integ.id, { name: 'soak', status: 'FAILED', reason: 'measured' }, 201);
+    await f.api.reportPromotion('ci', integ.id, { name: 'soak', status: 'FAILED', reason: 'measured' }, 201);
     // Every 0.2 s is about 10 polls in 2 s; at least half of that.
     expect(seen, `build polls in ${window}s with pollInterval 0.2`).toBeGreaterThanOrEqual(window / 0.2 / 2);
   });
 
   it('creates a stage\'s promotions, then the service\'s, without repeats, and passes all three types in one deployment', async () => {
-    const { hostA } = servers;
-    const { flow, first: integ } = await registerOne(api, 'com.acme:audited');
+    const { hostA } = f.servers;
+    const { flow, first: integ } = await registerOne(f.api, 'com.acme:audited');
     // Stage integ: [qa-signoff, go-live]; service: [status-check, go-live].
     expect(integ).toMatchObject({ environment: 'integ', status: 'CREATED' });
     expect(integ.promotions.map((p: any) => [p.promotion, p.type, p.status])).toEqual([
@@ -263,33 +247,33 @@ describe.each(await databaseModes())('promotion flows through Jenkins, health pr
       ['go-live', 'manual', 'NOT_STARTED'],
       ['status-check', 'WebhookPromotion', 'NOT_STARTED'],
     ]);
-    expect((await api.get(`/api/deployments/${integ.id}`)).promotions.map((p: any) => p.promotion)).toEqual(['qa-signoff', 'go-live', 'status-check']);
+    expect((await f.api.get(`/api/deployments/${integ.id}`)).promotions.map((p: any) => p.promotion)).toEqual(['qa-signoff', 'go-live', 'status-check']);
 
-    const completed = await api.report(integ.id, 'COMPLETED');
+    const completed = await f.api.report(integ.id, 'COMPLETED');
     expect(completed.promotions.map((p: any) => p.status)).toEqual(['STARTED', 'STARTED', 'STARTED']);
-    const probed = await api.resultWhere(integ.id, 'status-check', (r) => r.status !== 'STARTED');
+    const probed = await f.api.resultWhere(integ.id, 'status-check', (r) => r.status !== 'STARTED');
     expect(probed).toMatchObject({ status: 'SUCCESS', infoUrl: `${hostA.url}/healthcheck` });
-    expect((await api.deployment(integ.id)).status).toBe('COMPLETED');
-    await api.reportPromotion('ci', integ.id, { name: 'qa-signoff', status: 'SUCCESS', infoUrl: 'https://ci.acme.test/job/qa-signoff/1/' }, 201);
-    expect((await api.deployment(integ.id)).status).toBe('COMPLETED');
-    await api.approve('alice', integ.id, 'go-live');
-    expect((await api.deployment(integ.id)).status).toBe('VERIFIED');
+    expect((await f.api.deployment(integ.id)).status).toBe('COMPLETED');
+    await f.api.reportPromotion('ci', integ.id, { name: 'qa-signoff', status: 'SUCCESS', infoUrl: 'https://ci.acme.test/job/qa-signoff/1/' }, 201);
+    expect((await f.api.deployment(integ.id)).status).toBe('COMPLETED');
+    await f.api.approve('alice', integ.id, 'go-live');
+    expect((await f.api.deployment(integ.id)).status).toBe('VERIFIED');
 
     // Stage prod has none of its own: the service's, in the service's order.
-    const prod = await api.latest(flow.id);
+    const prod = await f.api.latest(flow.id);
     expect(prod).toMatchObject({ environment: 'prod', status: 'CREATED' });
     expect(prod.promotions.map((p: any) => [p.promotion, p.type, p.status])).toEqual([
       ['status-check', 'WebhookPromotion', 'NOT_STARTED'],
       ['go-live', 'manual', 'NOT_STARTED'],
     ]);
-    await api.report(prod.id, 'COMPLETED');
-    await api.approve('alice', prod.id, 'go-live');
-    const prodDone = await api.settledDeployment(prod.id);
+    await f.api.report(prod.id, 'COMPLETED');
+    await f.api.approve('alice', prod.id, 'go-live');
+    const prodDone = await f.api.settledDeployment(prod.id);
     expect(prodDone.status, JSON.stringify(prodDone.promotions)).toBe('VERIFIED');
     expect(prodDone.promotions.map((p: any) => [p.promotion, p.status])).toEqual([
       ['status-check', 'SUCCESS'],
       ['go-live', 'SUCCESS'],
     ]);
-    expect((await api.flow(flow.id)).status).toBe('SUCCESS');
+    expect((await f.api.flow(flow.id)).status).toBe('SUCCESS');
   });
 });

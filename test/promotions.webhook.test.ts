@@ -2,63 +2,48 @@
  * WebhookPromotion in full flows against local health endpoints: every host probed, failed
  * rounds retried `retries` times `interval` apart, then FAILED naming the host and why.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestKernel } from '@deploydb/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 import { databaseModes } from './support/fixtures.js';
 import { expectError } from './support/apiHelpers.js';
 import {
   PROBE,
   promotionApi,
   registerOne,
-  startPromotionKernel,
-  startPromotionServers,
-  stopPromotionServers,
+  usePromotionKernel,
   type PromotionApi,
-  type PromotionServers,
 } from './support/promotionLedger.js';
 
 const ATTEMPTS = PROBE.retries + 1;
 
 describe.each(await databaseModes())('WebhookPromotion flows against health endpoints (%s database)', (mode) => {
-  let servers: PromotionServers;
-  let t: TestKernel;
-  let api: PromotionApi;
-  beforeAll(async () => {
-    servers = await startPromotionServers();
-    t = await startPromotionKernel(mode, servers);
-    api = promotionApi(t);
-  });
+  const f = usePromotionKernel(mode);
   afterEach(() => {
-    servers.hostA.reset();
-    servers.hostB.reset();
-  });
-  afterAll(async () => {
-    await t?.destroy();
-    await stopPromotionServers(servers);
+    f.servers.hostA.reset();
+    f.servers.hostB.reset();
   });
 
-  const post = (who: Parameters<PromotionApi['send']>[0], id: number, body: Record<string, unknown>) => api.send(who, 'POST', `/api/deployments/${id}/promotions`, body);
+  const post = (who: Parameters<PromotionApi['send']>[0], id: number, body: Record<string, unknown>) => f.api.send(who, 'POST', `/api/deployments/${id}/promotions`, body);
 
   /** Registers a module whose flow starts in a stage with `status-check`, reports it COMPLETED, and waits for the verdict. */
   async function probeFlow(module: string, environment: string) {
-    const { artifact, flow, first } = await registerOne(api, module);
+    const { artifact, flow, first } = await registerOne(f.api, module);
     expect(first).toMatchObject({ environment, status: 'CREATED', promotions: [{ promotion: 'status-check', type: 'WebhookPromotion', status: 'NOT_STARTED' }] });
     const from = Date.now();
-    const completed = await api.report(first.id, 'COMPLETED');
+    const completed = await f.api.report(first.id, 'COMPLETED');
     expect(completed).toMatchObject({ status: 'COMPLETED', promotions: [{ status: 'STARTED' }] });
-    const done = await api.settledDeployment(first.id);
-    return { artifact, flow, deployment: done, result: api.result(done, 'status-check'), from };
+    const done = await f.api.settledDeployment(first.id);
+    return { artifact, flow, deployment: done, result: f.api.result(done, 'status-check'), from };
   }
 
   /** The flow failed with the deployment, and did not move on. */
   async function expectStopped(flowId: number) {
-    const failed = await api.flow(flowId);
+    const failed = await f.api.flow(flowId);
     expect(failed.status).toBe('FAILED');
     expect(failed.deployments.map((d: any) => d.status)).toEqual(['FAILED']);
   }
 
   it('passes when every host answers 200, and the flow moves on; its result cannot be reported', async () => {
-    const { hostA, hostB } = servers;
+    const { hostA, hostB } = f.servers;
     const { flow, deployment, result, from } = await probeFlow('com.acme:probe', 'preprod');
     expect(deployment.status, JSON.stringify(result)).toBe('VERIFIED');
     expect(result).toMatchObject({ status: 'SUCCESS', reason: null, infoUrl: `${hostA.url}/app/healthcheck` });
@@ -72,17 +57,17 @@ describe.each(await databaseModes())('WebhookPromotion flows against health endp
     });
     expect(hostA.hits('/app/healthcheck', from)).toHaveLength(1);
     expect(hostB.hits('/healthcheck', from)).toHaveLength(1);
-    expect(await api.latest(flow.id)).toMatchObject({ environment: 'prod', status: 'CREATED', promotions: [] });
+    expect(await f.api.latest(flow.id)).toMatchObject({ environment: 'prod', status: 'CREATED', promotions: [] });
 
     for (const who of ['ci', 'ops'] as const) {
       const refused = expectError(await post(who, deployment.id, { name: 'status-check', status: 'FAILED', reason: 'no' }), 409, 'not_reportable');
       expect(refused.message).toContain('status-check');
     }
-    expect(api.result(await api.deployment(deployment.id), 'status-check')).toEqual(result);
+    expect(f.api.result(await f.api.deployment(deployment.id), 'status-check')).toEqual(result);
   });
 
   it('retries a host answering 500, then fails naming it', async () => {
-    const { hostA, hostB } = servers;
+    const { hostA, hostB } = f.servers;
     hostB.status = 500;
     const { flow, deployment, result, from } = await probeFlow('com.acme:probe', 'preprod');
     expect(deployment.status, JSON.stringify(result)).toBe('FAILED');
@@ -106,7 +91,7 @@ describe.each(await databaseModes())('WebhookPromotion flows against health endp
   });
 
   it('probes again `interval` seconds after a failed round (0.2 s here)', async () => {
-    const { hostB } = servers;
+    const { hostB } = f.servers;
     hostB.status = 500;
     const { result, from } = await probeFlow('com.acme:probe', 'preprod');
     expect(result.status).toBe('FAILED');
@@ -118,16 +103,16 @@ describe.each(await databaseModes())('WebhookPromotion flows against health endp
   });
 
   it('fails when a host does not answer within the timeout, and refuses reports meanwhile', async () => {
-    const { hostB } = servers;
+    const { hostB } = f.servers;
     hostB.delayMs = 5_000;
-    const { artifact, flow, first } = await registerOne(api, 'com.acme:probe');
-    await api.report(first.id, 'COMPLETED');
+    const { artifact, flow, first } = await registerOne(f.api, 'com.acme:probe');
+    await f.api.report(first.id, 'COMPLETED');
     // STARTED (being probed): still not reportable, by anyone.
     expectError(await post('ci', first.id, { name: 'status-check', status: 'SUCCESS' }), 409, 'not_reportable');
     expectError(await post('ops', first.id, { name: 'status-check', status: 'SUCCESS' }), 409, 'not_reportable');
-    const done = await api.settledDeployment(first.id);
+    const done = await f.api.settledDeployment(first.id);
     expect(done.status, JSON.stringify(done.promotions)).toBe('FAILED');
-    const result = api.result(done, 'status-check');
+    const result = f.api.result(done, 'status-check');
     const failing = `${hostB.url}/healthcheck`;
     expect(result).toMatchObject({ status: 'FAILED', infoUrl: failing, actor: null });
     expect(result.reason).toBe(`1 of 2 probes did not get status 200 after ${ATTEMPTS} attempts: ${failing}: timed out after ${PROBE.timeout}s`);
@@ -136,11 +121,11 @@ describe.each(await databaseModes())('WebhookPromotion flows against health endp
     expect(result.evidence.hosts[1].ms).toBeGreaterThanOrEqual(PROBE.timeout * 1000 - 50);
     expect(result.evidence.hosts[1].ms).toBeLessThan(5_000);
     await expectStopped(flow.id);
-    expect((await api.get(`/api/deployments?artifact=${artifact.id}`)).items).toHaveLength(1);
+    expect((await f.api.get(`/api/deployments?artifact=${artifact.id}`)).items).toHaveLength(1);
   });
 
   it('fails when a host refuses connections', async () => {
-    const { hostA, closed } = servers;
+    const { hostA, closed } = f.servers;
     const { flow, deployment, result } = await probeFlow('com.acme:canary', 'canary');
     expect(deployment.status, JSON.stringify(result)).toBe('FAILED');
     const failing = `${closed}/healthcheck`;

@@ -3,7 +3,7 @@
  * source, configured against local health endpoints and a stand-in Jenkins, and the API calls
  * and bounded waits the promotion flow tests share.
  */
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import manual from '../../plugins/promotion-manual/src/index.js';
 import webhook from '../../plugins/promotion-webhook/src/index.js';
 import jenkins from '../../plugins/promotion-jenkins/src/index.js';
@@ -221,4 +221,26 @@ export async function registerOne(api: PromotionApi, module: string) {
   const flow = artifact.flows[0];
   expect(flow.deployments).toHaveLength(1);
   return { artifact, flow, first: flow.deployments[0] };
+}
+
+/** The servers, the kernel and its API client of one describe block. */
+export interface PromotionFixture {
+  servers: PromotionServers;
+  t: TestKernel;
+  api: PromotionApi;
+}
+
+/** Starts the stand-in servers and a kernel before a describe block's tests, and stops both after them. */
+export function usePromotionKernel(mode: DatabaseMode): PromotionFixture {
+  const fixture = {} as PromotionFixture;
+  beforeAll(async () => {
+    fixture.servers = await startPromotionServers();
+    fixture.t = await startPromotionKernel(mode, fixture.servers);
+    fixture.api = promotionApi(fixture.t);
+  });
+  afterAll(async () => {
+    await fixture.t?.destroy();
+    if (fixture.servers) await stopPromotionServers(fixture.servers);
+  });
+  return fixture;
 }

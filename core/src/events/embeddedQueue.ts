@@ -4,6 +4,7 @@ import type { Logger } from '../plugin-api/logger.js';
 import type { PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '../plugin-api/queue.js';
 import { KeyedRunner } from '../plugin-api/keyedRunner.js';
 import { subjectPatternRegex } from '../plugin-api/subjects.js';
+import { WakeableLoop } from '../wakeableLoop.js';
 
 export interface EmbeddedQueueOptions {
   db: Database;
@@ -136,10 +137,7 @@ class EmbeddedSubscription implements Subscription {
   private readonly runner: KeyedRunner;
   private acks: string[] = [];
   private acking: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private polling: Promise<void> | null = null;
-  private again = false;
-  private running = false;
+  private readonly loop: WakeableLoop;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -149,48 +147,33 @@ class EmbeddedSubscription implements Subscription {
     private readonly onClose: () => void,
   ) {
     this.runner = new KeyedRunner(options.batchSize ?? 16);
+    this.loop = new WakeableLoop({
+      round: () => this.poll(),
+      idleMs: options.pollMs ?? 500,
+      onError: (error) => options.logger.warn({ err: error, group: name }, 'embedded queue: fetching messages failed'),
+    });
   }
 
   start(): void {
-    if (this.running || this.closing) return;
-    this.running = true;
-    this.wake();
+    if (this.loop.isRunning || this.closing) return;
+    this.loop.start();
   }
 
   wake(): void {
-    if (!this.running) return;
-    if (this.polling) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.polling = this.poll()
-      .catch((error) => this.options.logger.warn({ err: error, group: this.name }, 'embedded queue: fetching messages failed'))
-      .finally(() => {
-        this.polling = null;
-        if (!this.running) return;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        } else {
-          this.timer = setTimeout(() => this.wake(), this.options.pollMs ?? 500);
-          this.timer.unref();
-        }
-      });
+    this.loop.wake();
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.running = false;
-      if (this.timer) clearTimeout(this.timer);
-      await this.polling;
+      await this.loop.stop();
       await this.runner.idle();
       this.onClose();
     })();
     return this.closing;
   }
 
-  private async poll(): Promise<void> {
+  /** Claims what is due for this group and hands it to the handler; `'now'` when the batch was full. */
+  private async poll(): Promise<'now' | void> {
     const batch = this.options.batchSize ?? 16;
     const room = batch - this.runner.pending;
     if (room <= 0) return;
@@ -214,7 +197,7 @@ class EmbeddedSubscription implements Subscription {
         if (this.runner.pending <= batch / 2 + 1) this.wake();
       });
     }
-    if (rows.length === room) this.again = true;
+    if (rows.length === room) return 'now';
   }
 
   private async deliver(row: Claimed): Promise<void> {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Database } from '../store/database.js';
 import type { Logger } from '../plugin-api/logger.js';
 import type { QueueProvider } from '../plugin-api/queue.js';
+import { WakeableLoop } from '../wakeableLoop.js';
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -36,20 +37,22 @@ const LEADER_LOCK = 0x6465706c; // "depl"
 export class OutboxRelay {
   private client: pg.Client | null = null;
   private leader = false;
-  private running = false;
-  private round: Promise<void> | null = null;
-  private again = false;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly loop: WakeableLoop;
   private failures = 0;
   private notifyPending = false;
 
-  constructor(private readonly options: OutboxRelayOptions) {}
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.loop = new WakeableLoop({
+      round: () => this.round(),
+      idleMs: options.pollMs ?? 1000,
+      onError: (error) => options.logger.warn({ err: error }, 'outbox relay: round failed'),
+    });
+  }
 
   async start(): Promise<void> {
-    this.running = true;
     if (this.options.db.kind === 'embedded') this.leader = true;
     else await this.connect().catch((error) => this.options.logger.warn({ err: error }, 'outbox relay: cannot connect yet'));
-    this.wake();
+    this.loop.start();
   }
 
   /**
@@ -72,34 +75,11 @@ export class OutboxRelay {
 
   /** Publish now. */
   wake(): void {
-    if (!this.running) return;
-    if (this.round) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.round = this.publishRound()
-      .catch((error) => this.options.logger.warn({ err: error }, 'outbox relay: round failed'))
-      .finally(() => {
-        this.round = null;
-        if (!this.running) return;
-        if (this.again && this.failures === 0) {
-          this.again = false;
-          this.wake();
-          return;
-        }
-        this.again = false;
-        const delay = this.failures > 0 ? Math.min(250 * 2 ** this.failures, 10_000) : (this.options.pollMs ?? 1000);
-        this.timer = setTimeout(() => this.wake(), delay);
-        this.timer.unref();
-      });
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    await this.round;
+    await this.loop.stop();
     const client = this.client;
     this.client = null;
     this.leader = this.options.db.kind === 'embedded';
@@ -130,8 +110,16 @@ export class OutboxRelay {
     return this.leader;
   }
 
-  private async publishRound(): Promise<void> {
-    if (!(await this.ensureLeadership())) return;
+  /** A round, then: at once again after a full batch, a growing backoff while the queue refuses. */
+  private async round(): Promise<number | 'now' | void> {
+    const full = await this.publishRound();
+    if (this.failures > 0) return Math.min(250 * 2 ** this.failures, 10_000);
+    if (full) return 'now';
+  }
+
+  /** Publishes one batch; true when the batch was full (more may be waiting). */
+  private async publishRound(): Promise<boolean> {
+    if (!(await this.ensureLeadership())) return false;
     const limit = this.options.batchSize ?? 500;
     const rows = await this.options.db.sql<PendingRow>(
       `select id::text as id, event_id::text as event_id, type, order_key, event from outbox_event
@@ -140,7 +128,7 @@ export class OutboxRelay {
     );
     if (rows.length === 0) {
       this.failures = 0;
-      return;
+      return false;
     }
     const published = await this.publish(rows);
     if (published.length > 0) {
@@ -149,11 +137,11 @@ export class OutboxRelay {
     if (published.length < rows.length) {
       if (this.failures === 0) this.options.logger.warn({ pending: rows.length - published.length }, 'outbox relay: the queue refused events; retrying');
       this.failures += 1;
-      return;
+      return false;
     }
     if (this.failures > 0) this.options.logger.info('outbox relay: the queue takes events again');
     this.failures = 0;
-    if (rows.length === limit) this.again = true;
+    return rows.length === limit;
   }
 
   /** Publishes a batch, one order key's events in sequence (stopping at its first failure), keys side by side. */

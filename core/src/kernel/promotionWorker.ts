@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Database } from '../store/database.js';
 import type { ConfigSnapshots } from '../store/snapshots.js';
 import type { Ledger } from '../domain/ledger.js';
@@ -8,6 +7,7 @@ import { promotionTarget } from '../domain/promotionTarget.js';
 import type { Clock } from '../plugin-api/clock.js';
 import type { Logger } from '../plugin-api/logger.js';
 import type { Verdict } from '../plugin-api/promotion.js';
+import { WakeableLoop } from '../wakeableLoop.js';
 
 export interface PromotionWorkerOptions {
   db: Database;
@@ -38,48 +38,34 @@ interface Claimed {
  * at a time; a lease that runs out (a crashed instance) lets another take it over.
  */
 export class PromotionWorker {
-  private readonly id = randomUUID();
   private readonly inFlight = new Map<number, { promise: Promise<void>; abort: AbortController }>();
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private polling: Promise<void> | null = null;
-  private wakeRequested = false;
+  private readonly loop: WakeableLoop;
   private nextTimedWake: number | null = null;
 
-  constructor(private readonly options: PromotionWorkerOptions) {}
+  constructor(private readonly options: PromotionWorkerOptions) {
+    this.loop = new WakeableLoop({
+      round: () => this.poll(),
+      idleMs: options.pollMs ?? 1000,
+      onError: (error) => options.logger.warn({ err: error }, 'promotion worker could not claim results'),
+    });
+  }
+
+  private get running(): boolean {
+    return this.loop.isRunning;
+  }
 
   start(): void {
-    this.running = true;
-    this.wake();
+    this.loop.start();
   }
 
   /** Look for due results now (after a commit that started some). */
   wake(): void {
-    if (!this.running) return;
-    if (this.polling) {
-      this.wakeRequested = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.polling = this.poll().finally(() => {
-      this.polling = null;
-      if (!this.running) return;
-      if (this.wakeRequested) {
-        this.wakeRequested = false;
-        this.wake();
-      } else {
-        this.timer = setTimeout(() => this.wake(), this.options.pollMs ?? 1000);
-        this.timer.unref();
-      }
-    });
+    this.loop.wake();
   }
 
   /** Stops claiming; lets evaluations in flight finish for up to `graceMs`, then aborts them. */
   async stop(graceMs = 10_000): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    await this.polling;
+    await this.loop.stop();
     const all = Promise.allSettled([...this.inFlight.values()].map((e) => e.promise));
     const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
     if ((await Promise.race([all.then(() => 'done'), grace])) !== 'done') {
@@ -91,14 +77,7 @@ export class PromotionWorker {
   private async poll(): Promise<void> {
     const free = (this.options.concurrency ?? 16) - this.inFlight.size;
     if (free <= 0) return;
-    let claimed: Claimed[];
-    try {
-      claimed = await this.claim(free);
-    } catch (error) {
-      this.options.logger.warn({ err: error }, 'promotion worker could not claim results');
-      return;
-    }
-    for (const row of claimed) {
+    for (const row of await this.claim(free)) {
       const abort = new AbortController();
       const promise = this.evaluate(row, abort).finally(() => {
         this.inFlight.delete(row.id);

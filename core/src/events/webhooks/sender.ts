@@ -4,6 +4,7 @@ import { systemClock } from '../../plugin-api/clock.js';
 import type { Logger } from '../../plugin-api/logger.js';
 import type { Database } from '../../store/database.js';
 import { VERSION } from '../../version.js';
+import { WakeableLoop } from '../../wakeableLoop.js';
 import { claimDue, recordOutcomes, type ClaimedDelivery, type DeliveryOutcome } from './deliveryStore.js';
 import { secretKey, webhookHeaders } from './signature.js';
 import { webhookFor } from './webhookMatch.js';
@@ -48,10 +49,7 @@ export class WebhookSender {
   private readonly keys = new Map<string, Buffer>();
   private readonly concurrency: number;
   private readonly leaseSeconds: number;
-  private running = false;
-  private claiming: Promise<void> | null = null;
-  private again = false;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly loop: WakeableLoop;
   private stopping: Promise<void> | null = null;
   private readonly userAgent = `DeployDB/${VERSION}`;
 
@@ -59,36 +57,25 @@ export class WebhookSender {
     this.writer = new OutcomeWriter(options.db, options.logger);
     this.concurrency = Math.max(1, options.concurrency ?? 64);
     this.leaseSeconds = options.leaseSeconds ?? 60;
+    this.loop = new WakeableLoop({
+      round: () => this.claimRound(),
+      idleMs: options.pollMs ?? 1000,
+      onError: (error) => options.logger.warn({ err: error }, 'webhooks: claiming deliveries failed'),
+    });
+  }
+
+  private get running(): boolean {
+    return this.loop.isRunning;
   }
 
   start(): void {
     if (this.running || this.stopping) return;
-    this.running = true;
-    this.wake();
+    this.loop.start();
   }
 
   /** Look for due deliveries now (after deliveries were inserted or re-queued). */
   wake(): void {
-    if (!this.running) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.claiming = this.claimRound()
-      .catch((error) => this.options.logger.warn({ err: error }, 'webhooks: claiming deliveries failed'))
-      .finally(() => {
-        this.claiming = null;
-        if (!this.running) return;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-          return;
-        }
-        this.timer = setTimeout(() => this.wake(), this.options.pollMs ?? 1000);
-        this.timer.unref();
-      });
+    this.loop.wake();
   }
 
   /**
@@ -98,9 +85,7 @@ export class WebhookSender {
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.running = false;
-      if (this.timer) clearTimeout(this.timer);
-      await this.claiming;
+      await this.loop.stop();
       for (const { delivery } of this.ready.splice(0)) this.release(delivery);
       if (this.inFlight.size > 0) {
         let grace: NodeJS.Timeout | undefined;

@@ -1,0 +1,79 @@
+export interface WakeableLoopOptions {
+  /**
+   * One round of work. Its answer says when the next round is due if nothing wakes the loop:
+   * `'now'`, a number of milliseconds (a backoff: wakes in the meantime wait for it too), or
+   * nothing (the idle interval; a wake during the round runs the next one at once).
+   */
+  round: () => Promise<number | 'now' | void>;
+  /** Milliseconds between rounds when nothing wakes the loop. */
+  idleMs: number;
+  /** Told about a round that threw; the loop goes on. */
+  onError: (error: unknown) => void;
+}
+
+/**
+ * The loop of the background workers (outbox relay, promotion worker, queue consumers, webhook
+ * sender): a round when woken (after a commit that made work) or after an idle interval, never
+ * two rounds at once, a wake during a round answered by another round right after it.
+ */
+export class WakeableLoop {
+  private running = false;
+  private current: Promise<void> | null = null;
+  private woken = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Until when wakes wait (a round asked for a backoff). */
+  private heldUntil = 0;
+
+  constructor(private readonly options: WakeableLoopOptions) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  /** Runs a round now, or right after the one in progress. */
+  wake(): void {
+    if (!this.running) return;
+    if (this.current) {
+      this.woken = true;
+      return;
+    }
+    if (Date.now() < this.heldUntil) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.current = this.options
+      .round()
+      .catch((error: unknown) => {
+        this.options.onError(error);
+        return undefined;
+      })
+      .then((next) => {
+        this.current = null;
+        if (!this.running) return;
+        const woken = this.woken;
+        this.woken = false;
+        if (next === 'now' || (woken && typeof next !== 'number')) {
+          this.wake();
+          return;
+        }
+        this.heldUntil = typeof next === 'number' ? Date.now() + next : 0;
+        this.timer = setTimeout(() => {
+          this.heldUntil = 0;
+          this.wake();
+        }, typeof next === 'number' ? next : this.options.idleMs);
+        this.timer.unref();
+      });
+  }
+
+  /** No more rounds; resolves once the round in progress finished. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.current;
+  }
+}
