@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestKernel } from '@deploydb/core/testing';
-import { databaseModes, startLedger } from './support/fixtures.js';
-import { apiOf, expectError, type Api } from './support/apiHelpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { databaseModes } from './support/fixtures.js';
+import { expectError, useLedger } from './support/apiHelpers.js';
 
 /** Every route of CONTRACT §4 but triggers and webhooks, path parameters written `{}`. */
 const CONTRACT_ROUTES = [
@@ -35,22 +34,16 @@ const CONTRACT_ROUTES = [
 ];
 
 describe.each(await databaseModes())('system routes, auth and routing (%s database)', (mode) => {
-  let t: TestKernel;
-  let api: Api;
-  beforeAll(async () => {
-    t = await startLedger(mode);
-    api = apiOf(t);
-  });
-  afterAll(() => t?.destroy());
+  const f = useLedger(mode);
 
   it.each(['/health', '/metrics', '/openapi.json'])('%s needs no token', async (path) => {
-    const response = await api.send(null, 'GET', path);
+    const response = await f.api.send(null, 'GET', path);
     expect(response.status, JSON.stringify(response.body).slice(0, 200)).toBe(200);
   });
 
   describe('GET /health', () => {
     it('answers 200 {status: "ok", checks}', async () => {
-      const response = await api.send('reader', 'GET', '/health');
+      const response = await f.api.send('reader', 'GET', '/health');
       expect(response.status).toBe(200);
       expect(response.body.status).toBe('ok');
       expect(typeof response.body.checks).toBe('object');
@@ -60,9 +53,9 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
 
   describe('GET /metrics', () => {
     it('answers Prometheus text with request counts and deployments by status', async () => {
-      await api.register();
-      await api.get('/api/artifacts');
-      const response = await api.send('reader', 'GET', '/metrics');
+      await f.api.register();
+      await f.api.get('/api/artifacts');
+      const response = await f.api.send('reader', 'GET', '/metrics');
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
       const text = response.body as string;
@@ -77,7 +70,7 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
   describe('GET /openapi.json', () => {
     let doc: any;
     beforeAll(async () => {
-      const response = await api.send('reader', 'GET', '/openapi.json');
+      const response = await f.api.send('reader', 'GET', '/openapi.json');
       expect(response.status).toBe(200);
       doc = response.body;
     });
@@ -113,7 +106,7 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
   it('public routes answer whatever Authorization header comes along', async () => {
     for (const path of ['/health', '/metrics', '/openapi.json']) {
       for (const token of ['reader-secret', 'unknown-token']) {
-        const response = await api.send({ token }, 'GET', path);
+        const response = await f.api.send({ token }, 'GET', path);
         expect(response.status, `${path} with token ${token}: ${JSON.stringify(response.body).slice(0, 200)}`).toBe(200);
       }
     }
@@ -121,21 +114,21 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
 
   describe('POST /api/admin/reload', () => {
     it('needs role admin: 401 without a token, 403 for ci, approver and reader', async () => {
-      expectError(await api.send(null, 'POST', '/api/admin/reload'), 401, 'unauthorized');
-      expectError(await api.send({ token: 'guess' }, 'POST', '/api/admin/reload'), 401, 'unauthorized');
-      for (const who of ['ci', 'alice', 'reader'] as const) expectError(await api.send(who, 'POST', '/api/admin/reload'), 403, 'forbidden');
+      expectError(await f.api.send(null, 'POST', '/api/admin/reload'), 401, 'unauthorized');
+      expectError(await f.api.send({ token: 'guess' }, 'POST', '/api/admin/reload'), 401, 'unauthorized');
+      for (const who of ['ci', 'alice', 'reader'] as const) expectError(await f.api.send(who, 'POST', '/api/admin/reload'), 403, 'forbidden');
     });
 
     it('answers 200 for admin, and the configuration is served as before', async () => {
-      const before = await api.get('/api/environments');
-      const response = await api.send('ops', 'POST', '/api/admin/reload');
+      const before = await f.api.get('/api/environments');
+      const response = await f.api.send('ops', 'POST', '/api/admin/reload');
       expect(response.status, JSON.stringify(response.body)).toBe(200);
-      expect(await api.get('/api/environments')).toEqual(before);
-      await api.register();
+      expect(await f.api.get('/api/environments')).toEqual(before);
+      await f.api.register();
     });
 
     it('GET is 405', async () => {
-      const response = await api.send('ops', 'GET', '/api/admin/reload');
+      const response = await f.api.send('ops', 'GET', '/api/admin/reload');
       expectError(response, 405, 'method_not_allowed');
       expect(response.headers.get('allow')).toMatch(/POST/);
     });
@@ -152,28 +145,28 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
       ['a long token', `Bearer ${'t'.repeat(8000)}`],
       ['a token of another case', 'Bearer CI-SECRET'],
     ])('%s is 401 unauthorized', async (_what, header) => {
-      const response = await t.request('GET', '/api/artifacts', undefined, { headers: header === undefined ? {} : { authorization: header } });
+      const response = await f.t.request('GET', '/api/artifacts', undefined, { headers: header === undefined ? {} : { authorization: header } });
       expectError(response, 401, 'unauthorized');
     });
 
     it('401 comes before the body is looked at', async () => {
-      expectError(await api.send(null, 'POST', '/api/artifacts', 'not json'), 401, 'unauthorized');
-      expectError(await api.send(null, 'PATCH', '/api/deployments/1', { status: 'BOGUS' }), 401, 'unauthorized');
+      expectError(await f.api.send(null, 'POST', '/api/artifacts', 'not json'), 401, 'unauthorized');
+      expectError(await f.api.send(null, 'PATCH', '/api/deployments/1', { status: 'BOGUS' }), 401, 'unauthorized');
     });
 
     it('403 comes before the body is looked at', async () => {
-      expectError(await api.send('reader', 'POST', '/api/artifacts', 'not json'), 403, 'forbidden');
-      expectError(await api.send('alice', 'PATCH', '/api/deployments/1', { status: 'BOGUS' }), 403, 'forbidden');
+      expectError(await f.api.send('reader', 'POST', '/api/artifacts', 'not json'), 403, 'forbidden');
+      expectError(await f.api.send('alice', 'PATCH', '/api/deployments/1', { status: 'BOGUS' }), 403, 'forbidden');
     });
   });
 
   describe('routing', () => {
     it.each(['/api/nope', '/nope', '/api/artifacts/1/extra', '/api', '/api/environments/dev/services/faas'])('unknown path %s is 404 not_found', async (path) => {
-      expectError(await api.send('reader', 'GET', path), 404, 'not_found');
+      expectError(await f.api.send('reader', 'GET', path), 404, 'not_found');
     });
 
     it('an unknown path needs no token to be 404', async () => {
-      expectError(await api.send(null, 'GET', '/api/no-such-route'), 404, 'not_found');
+      expectError(await f.api.send(null, 'GET', '/api/no-such-route'), 404, 'not_found');
     });
 
     it('405 names the allowed methods', async () => {
@@ -184,7 +177,7 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
         ['POST', '/health'],
         ['DELETE', '/api/deployments/1/promotions/1'],
       ] as const) {
-        const response = await api.send('ops', method, path);
+        const response = await f.api.send('ops', method, path);
         expectError(response, 405, 'method_not_allowed');
         expect(response.headers.get('allow'), `${method} ${path}`).toMatch(/GET|POST|PATCH/);
       }

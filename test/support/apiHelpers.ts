@@ -1,6 +1,6 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { TestKernel, TestResponse } from '@deploydb/core/testing';
-import { TOKENS, newArtifact } from './fixtures.js';
+import { TOKENS, newArtifact, startLedger, type DatabaseMode } from './fixtures.js';
 
 export type Who = keyof typeof TOKENS;
 
@@ -145,3 +145,14 @@ export async function settled(api: Api, id: number, timeoutMs = 5000) {
 
 /** A string of `n` characters. */
 export const longString = (n: number, ch = 'x') => ch.repeat(n);
+
+/** The kernel and its API client of one describe block: started before its tests, destroyed after them. */
+export function useLedger(mode: DatabaseMode): { t: TestKernel; api: Api } {
+  const fixture = {} as { t: TestKernel; api: Api };
+  beforeAll(async () => {
+    fixture.t = await startLedger(mode);
+    fixture.api = apiOf(fixture.t);
+  });
+  afterAll(() => fixture.t?.destroy());
+  return fixture;
+}
