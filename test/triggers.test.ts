@@ -347,7 +347,7 @@ describe.each(await databaseModes())('inbound triggers (%s database)', (mode) =>
     if (await hasEmbeddedQueue()) {
       await eventually(async () => {
         const [pending] = await t.kernel.db.em().execute<Array<{ count: string }>>(
-          `select count(*) as count from queue_delivery where group_name like 'deploydb-triggers|%'`,
+          `select count(*) as count from queue_claim where group_name like 'deploydb-triggers|%'`,
         );
         expect(Number(pending!.count)).toBe(0);
       });

@@ -7,6 +7,12 @@ export interface WakeableLoopOptions {
   round: () => Promise<number | 'now' | void>;
   /** Milliseconds between rounds when nothing wakes the loop. */
   idleMs: number;
+  /**
+   * Woken during a round (work arrives faster than rounds finish), the next round waits this
+   * long, so that it takes what gathered meanwhile in one batch (ms; 0: at once). A wake while
+   * idle still runs a round at once.
+   */
+  gatherMs?: number;
   /** Told about a round that threw; the loop goes on. */
   onError: (error: unknown) => void;
 }
@@ -56,15 +62,16 @@ export class WakeableLoop {
         if (!this.running) return;
         const woken = this.woken;
         this.woken = false;
-        if (next === 'now' || (woken && typeof next !== 'number')) {
+        const hold = typeof next === 'number' ? next : woken ? (this.options.gatherMs ?? 0) : null;
+        if (next === 'now' || hold === 0) {
           this.wake();
           return;
         }
-        this.heldUntil = typeof next === 'number' ? Date.now() + next : 0;
+        this.heldUntil = hold === null ? 0 : Date.now() + hold;
         this.timer = setTimeout(() => {
           this.heldUntil = 0;
           this.wake();
-        }, typeof next === 'number' ? next : this.options.idleMs);
+        }, hold ?? this.options.idleMs);
         this.timer.unref();
       });
   }

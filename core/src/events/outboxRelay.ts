@@ -7,6 +7,12 @@ import { WakeableLoop } from '../wakeableLoop.js';
 export interface OutboxRelayOptions {
   db: Database;
   queue: QueueProvider;
+  /**
+   * Set when the queue keeps its messages in DeployDB's own database: moves up to `limit` events
+   * from the outbox into it in one statement and answers how many, instead of publishing them one
+   * by one through `queue`.
+   */
+  takeFromOutbox?: (limit: number) => Promise<number>;
   logger: Logger;
   /** Events read and published per round. */
   batchSize?: number;
@@ -24,6 +30,9 @@ interface PendingRow {
 
 /** How long a non-publishing instance gathers its commits before it wakes the publisher. */
 const NOTIFY_COALESCE_MS = 5;
+
+/** Under load, how long the relay lets events gather before its next round (ms). */
+const GATHER_MS = 5;
 
 /** Key of the advisory lock that makes one instance the publisher. */
 const LEADER_LOCK = 0x6465706c; // "depl"
@@ -45,6 +54,7 @@ export class OutboxRelay {
     this.loop = new WakeableLoop({
       round: () => this.round(),
       idleMs: options.pollMs ?? 1000,
+      gatherMs: GATHER_MS,
       onError: (error) => options.logger.warn({ err: error }, 'outbox relay: round failed'),
     });
   }
@@ -121,7 +131,10 @@ export class OutboxRelay {
   private async publishRound(): Promise<boolean> {
     if (!(await this.ensureLeadership())) return false;
     const limit = this.options.batchSize ?? 500;
-    const rows = await this.options.db.sql<PendingRow>(
+    if (this.options.takeFromOutbox) {
+      return (await this.options.takeFromOutbox(limit)) === limit;
+    }
+    const rows = await this.options.db.backgroundSql<PendingRow>(
       `select id::text as id, event_id::text as event_id, type, order_key, event from outbox_event
         where published_at is null order by outbox_event.id limit ?`,
       [limit],
@@ -132,7 +145,7 @@ export class OutboxRelay {
     }
     const published = await this.publish(rows);
     if (published.length > 0) {
-      await this.options.db.sql(`update outbox_event set published_at = now() where id = any(?::bigint[])`, [`{${published.join(',')}}`]);
+      await this.options.db.backgroundSql(`update outbox_event set published_at = now() where id = any(?::bigint[])`, [`{${published.join(',')}}`]);
     }
     if (published.length < rows.length) {
       if (this.failures === 0) this.options.logger.warn({ pending: rows.length - published.length }, 'outbox relay: the queue refused events; retrying');

@@ -36,7 +36,7 @@ export class Retention {
 
   async prune(): Promise<void> {
     for (const statement of STATEMENTS) {
-      await this.db.sql(statement, [this.days]).catch((error) => this.logger.warn({ err: error }, 'retention: pruning failed'));
+      await this.db.backgroundSql(statement, [this.days]).catch((error) => this.logger.warn({ err: error }, 'retention: pruning failed'));
     }
   }
 }

@@ -132,7 +132,12 @@ export class Kernel {
         stopOnFailure.unshift(() => embeddedQueue.stop());
       }
       const queue = plugins.queue ?? embeddedQueue!;
-      const relay = new OutboxRelay({ db, queue, logger: logger.child({ component: 'outbox' }) });
+      const relay = new OutboxRelay({
+        db,
+        queue,
+        takeFromOutbox: embeddedQueue ? (limit) => embeddedQueue.takeFromOutbox(limit) : undefined,
+        logger: logger.child({ component: 'outbox' }),
+      });
 
       let worker: PromotionWorker | null = null;
       let kernel: Kernel | null = null;

@@ -92,7 +92,7 @@ export class PromotionWorker {
     if (types.length === 0) return [];
     // Due times are written from the kernel's clock, so they are compared with it too.
     const now = this.options.clock.now().toISOString();
-    return this.options.db.sql<Claimed>(
+    return this.options.db.backgroundSql<Claimed>(
       `update promotion_result r
           set lease_until = ?::timestamptz + make_interval(secs => ?), attempts = r.attempts + 1
         where r.id in (
@@ -135,7 +135,7 @@ export class PromotionWorker {
     } catch (error) {
       if (!this.running) {
         // Cut short by the stop, not failed: another instance (or the next start) takes it now.
-        await db.sql('update promotion_result set lease_until = null where id = ?', [row.id]).catch(() => undefined);
+        await db.backgroundSql('update promotion_result set lease_until = null where id = ?', [row.id]).catch(() => undefined);
         return;
       }
       log.warn({ err: error }, 'promotion evaluation failed');

@@ -20,24 +20,46 @@ export async function insertBatches(run: SqlRunner, metadata: MetadataStorage, b
   const params: string[] = [];
   for (const batch of batches) {
     if (batch.rows.length === 0) continue;
-    const meta = metadata.get(batch.entity.meta.className);
-    const withId = (batch.rows[0] as { id?: unknown }).id !== undefined;
-    const props = meta.props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false && (withId || !p.primary));
-    const columns = props.map((p) => `"${p.fieldNames[0]}"`);
-    const types = props.map((p) => `"${p.fieldNames[0]}" ${recordType(p.columnTypes[0]!)}`);
+    const shape = shapeOf(metadata, batch.entity, (batch.rows[0] as { id?: unknown }).id !== undefined);
     const json = batch.rows.map((row) => {
       const record: Record<string, unknown> = {};
-      for (const p of props) record[p.fieldNames[0]!] = (row as Record<string, unknown>)[p.name];
+      for (const [column, property] of shape.fields) record[column] = (row as Record<string, unknown>)[property];
       return record;
     });
     params.push(JSON.stringify(json));
-    parts.push(
-      `w${parts.length} as (insert into "${meta.tableName}" (${columns.join(', ')}) ` +
-        `select ${columns.join(', ')} from json_to_recordset(?::json) as x(${types.join(', ')}))`,
-    );
+    parts.push(`w${parts.length} as ${shape.insert}`);
   }
   if (parts.length === 0) return;
   await run(`with ${parts.join(',\n')} select 1`, params);
+}
+
+/** How one entity's rows are written: its columns with their row properties, and the INSERT taking them as JSON. */
+interface BatchShape {
+  fields: Array<[column: string, property: string]>;
+  insert: string;
+}
+
+const shapes = new WeakMap<EntitySchema, Map<boolean, BatchShape>>();
+
+/** The shape of an entity's batches, worked out once per entity and whether ids are given. */
+function shapeOf(metadata: MetadataStorage, entity: EntitySchema, withId: boolean): BatchShape {
+  let byId = shapes.get(entity);
+  if (!byId) shapes.set(entity, (byId = new Map()));
+  let shape = byId.get(withId);
+  if (!shape) {
+    const meta = metadata.get(entity.meta.className);
+    const props = meta.props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false && (withId || !p.primary));
+    const columns = props.map((p) => `"${p.fieldNames[0]}"`);
+    const types = props.map((p) => `"${p.fieldNames[0]}" ${recordType(p.columnTypes[0]!)}`);
+    shape = {
+      fields: props.map((p) => [p.fieldNames[0]!, p.name]),
+      insert:
+        `(insert into "${meta.tableName}" (${columns.join(', ')}) ` +
+        `select ${columns.join(', ')} from json_to_recordset(?::json) as x(${types.join(', ')}))`,
+    };
+    byId.set(withId, shape);
+  }
+  return shape;
 }
 
 /** The type a column's values have in a record: a serial is filled by its sequence, but read as an integer. */

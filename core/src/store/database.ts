@@ -18,10 +18,16 @@ export interface Database {
   url: string;
   /**
    * Runs one statement outside any transaction on the fastest path there is: a plain `pg` pool
-   * with bound parameters on PostgreSQL (the hot paths: registration, the outbox), the ORM's
+   * with prepared statements on PostgreSQL (the hot path: registration), the ORM's
    * connection on the embedded database. Placeholders are `?`.
    */
   sql<T = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * As `sql`, on connections of their own (PostgreSQL): what runs in the background (the outbox
+   * relay, the embedded queue, the promotion worker, retention) never waits behind a burst of
+   * requests for a connection, nor holds one a request needs.
+   */
+  backgroundSql<T = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<T[]>;
   /** Applies pending migrations; returns the names applied. */
   migrate(): Promise<string[]>;
   ping(): Promise<boolean>;
@@ -36,6 +42,9 @@ export interface OpenDatabaseOptions {
   /** Pool size for PostgreSQL (the embedded database serves one connection). */
   poolSize?: number;
 }
+
+/** Connections for background work, beside the pool requests use. */
+const BACKGROUND_POOL_SIZE = 4;
 
 /** Opens PostgreSQL, or starts the embedded database, and connects MikroORM to it. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
@@ -66,24 +75,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     throw error;
   }
   const kind: DatabaseKind = embedded ? 'embedded' : 'postgres';
-  const pool = embedded ? null : new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-  pool?.on('error', (error) => options.logger.warn({ err: error }, 'database pool: idle connection lost'));
-  const numbered = new Map<string, string>();
+  const requests = embedded ? null : preparedStatements(new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 }), options.logger);
+  const background = embedded ? null : preparedStatements(new pg.Pool({ connectionString: url, max: BACKGROUND_POOL_SIZE }), options.logger);
+  const onOrm = <T>(statement: string, params: unknown[]) => orm.em.fork().execute<T[]>(statement, params as never[]);
   return {
     kind,
     orm,
     url,
     em: () => orm.em.fork(),
-    async sql<T>(statement: string, params: unknown[] = []): Promise<T[]> {
-      if (!pool) return orm.em.fork().execute<T[]>(statement, params as never[]);
-      let text = numbered.get(statement);
-      if (text === undefined) {
-        let n = 0;
-        text = statement.replace(/\?/g, () => `$${++n}`);
-        if (numbered.size < 1000) numbered.set(statement, text);
-      }
-      return (await pool.query(text, params)).rows as T[];
-    },
+    sql: (statement, params = []) => (requests ? requests.run(statement, params) : onOrm(statement, params)),
+    backgroundSql: (statement, params = []) => (background ? background.run(statement, params) : onOrm(statement, params)),
     async migrate() {
       const applied = await orm.getMigrator().up();
       return applied.map((m) => m.name);
@@ -97,9 +98,32 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       }
     },
     async close() {
-      await pool?.end();
+      await Promise.all([requests?.pool.end(), background?.pool.end()]);
       await orm.close(true);
       await embedded?.stop();
+    },
+  };
+}
+
+/**
+ * Runs statements with `?` placeholders on a `pg` pool as named prepared statements, so each
+ * connection parses and plans a statement once rather than on every call (the registration
+ * statement is long); statements past the first thousand go unnamed.
+ */
+function preparedStatements(pool: pg.Pool, logger: Logger) {
+  pool.on('error', (error) => logger.warn({ err: error }, 'database pool: idle connection lost'));
+  const prepared = new Map<string, { name?: string; text: string }>();
+  return {
+    pool,
+    async run<T>(statement: string, params: unknown[]): Promise<T[]> {
+      let query = prepared.get(statement);
+      if (query === undefined) {
+        let n = 0;
+        const text = statement.replace(/\?/g, () => `$${++n}`);
+        query = prepared.size < 1000 ? { name: `deploydb_${prepared.size + 1}`, text } : { text };
+        if (query.name) prepared.set(statement, query);
+      }
+      return (await pool.query({ ...query, values: params })).rows as T[];
     },
   };
 }

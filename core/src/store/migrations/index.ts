@@ -3,6 +3,7 @@ import { M001Ledger } from './m001_ledger.js';
 import { M002Queue } from './m002_queue.js';
 import { M003Webhooks } from './m003_webhooks.js';
 import { M004Triggers } from './m004_triggers.js';
+import { M005QueueClaims } from './m005_queue_claims.js';
 
 /** Every migration, in order. Listed in code so the built package needs no migration files on disk. */
 export const migrationsList: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'm002_queue', class: M002Queue },
   { name: 'm003_webhooks', class: M003Webhooks },
   { name: 'm004_triggers', class: M004Triggers },
+  { name: 'm005_queue_claims', class: M005QueueClaims },
 ];

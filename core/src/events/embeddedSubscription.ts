@@ -1,0 +1,207 @@
+import type { Database } from '../store/database.js';
+import type { Logger } from '../plugin-api/logger.js';
+import type { QueueMessage, Subscription } from '../plugin-api/queue.js';
+import { KeyedRunner } from '../plugin-api/keyedRunner.js';
+import { WakeableLoop } from '../wakeableLoop.js';
+
+export interface EmbeddedSubscriptionOptions {
+  db: Database;
+  logger: Logger;
+  /** How often to look for messages nobody woke this consumer for (other instances' publishes, due retries), ms. */
+  pollMs: number;
+  /** How long a message whose handler threw waits before it is delivered again (ms). */
+  redeliveryMs: number;
+  /** How long a claimed batch is held before another consumer may take it again (s). */
+  lockSeconds: number;
+  /** Messages handled at once, and the most one claim takes. */
+  batchSize: number;
+}
+
+interface ClaimedMessage {
+  claim: string;
+  seq: string;
+  id: string;
+  type: string;
+  order_key: string | null;
+  event: Record<string, unknown> | string;
+  attempts: number;
+}
+
+/** A claim in flight: how many of its messages are still being handled, and which failed. */
+interface OpenClaim {
+  remaining: number;
+  attempts: number;
+  failed: string[];
+}
+
+/** Under load, how long a consumer lets messages gather before its next claim (ms). */
+const GATHER_MS = 25;
+
+/** Claims due again (a failed message, a batch whose consumer died) taken per poll. */
+const DUE_CLAIMS_PER_POLL = 4;
+
+/**
+ * Takes, in one statement: claims due again, and the next window of the log past the group's
+ * position as a new claim: up to the room's worth of messages matching the group's pattern, or,
+ * with fewer, the rest of the log (a claim is stored only when it holds a match; the position
+ * moves on either way, so a group skips what it does not want once). The group row is locked for the statement, so competing consumers of
+ * a group, in this process or another, take disjoint windows (`moved` runs though nothing reads
+ * it: PostgreSQL always runs a data-modifying WITH). Answers the claimed messages
+ * that match the group's pattern, in log order.
+ */
+const CLAIM = `
+with g as (
+  select name, position, pattern_regex from queue_group where name = ? for update
+), due as (
+  update queue_claim c set locked_until = now() + make_interval(secs => ?), attempts = c.attempts + 1
+   where c.id in (select id from queue_claim
+                   where group_name = ? and available_at <= now() and (locked_until is null or locked_until < now())
+                   order by upto_id limit ${DUE_CLAIMS_PER_POLL} for update skip locked)
+  returning c.id, c.after_id, c.upto_id, c.attempts
+), matches as (
+  select id from queue_message
+   where id > (select position from g) and type ~ (select pattern_regex from g)
+   order by id limit ?
+), win as (
+  select case when (select count(*) from matches) < ? then (select max(id) from queue_message) else (select max(id) from matches) end as upto_id
+), moved as (
+  update queue_group q set position = win.upto_id from win, g where q.name = g.name and win.upto_id > g.position
+  returning q.name
+), fresh as (
+  insert into queue_claim (group_name, after_id, upto_id, attempts, available_at, locked_until)
+  select g.name, g.position, win.upto_id, 1, now(), now() + make_interval(secs => ?) from g, win
+   where exists (select 1 from matches)
+  returning id, after_id, upto_id, attempts
+), claims as (
+  select * from due union all select * from fresh
+)
+select c.id::text as claim, m.id::text as seq, m.message_id as id, m.type, m.order_key, m.event, c.attempts
+  from claims c
+  join lateral (
+    select * from queue_message m where m.id > c.after_id and m.id <= c.upto_id and m.type ~ (select pattern_regex from g)
+    offset 0 -- kept a subquery: an index range scan per claim, never a scan of the whole log
+  ) m on true
+ order by m.id`;
+
+/**
+ * Ends finished claims: deletes them, and puts each failed message back as a claim of its own,
+ * due after the redelivery delay.
+ */
+const SETTLE = `
+with settled as (delete from queue_claim where id = any(?::bigint[]))
+insert into queue_claim (group_name, after_id, upto_id, attempts, available_at)
+select ?, f.seq - 1, f.seq, f.attempts, now() + make_interval(secs => ?)
+  from unnest(?::bigint[], ?::int[]) as f(seq, attempts)`;
+
+/**
+ * One consumer of a group on the embedded queue. A poll claims a window of the message log; its
+ * messages go to the handler (one key's in order, up to `batchSize` at once); once all of a
+ * claim's messages are handled the claim is settled, failed messages coming back later. A claim
+ * not settled within `lockSeconds` (its consumer died) is delivered again, to any consumer.
+ */
+export class EmbeddedSubscription implements Subscription {
+  private readonly runner: KeyedRunner;
+  private readonly loop: WakeableLoop;
+  private readonly open = new Map<string, OpenClaim>();
+  private finished: Array<{ claim: string } & OpenClaim> = [];
+  private settling: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly group: string,
+    private readonly handler: (message: QueueMessage) => Promise<void>,
+    private readonly options: EmbeddedSubscriptionOptions,
+    private readonly onClose: () => void,
+  ) {
+    this.runner = new KeyedRunner(options.batchSize);
+    this.loop = new WakeableLoop({
+      round: () => this.poll(),
+      idleMs: options.pollMs,
+      gatherMs: GATHER_MS,
+      onError: (error) => options.logger.warn({ err: error, group }, 'embedded queue: fetching messages failed'),
+    });
+  }
+
+  start(): void {
+    if (this.loop.isRunning || this.closing) return;
+    this.loop.start();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /** Stops claiming, lets the handlers in flight finish and settles their claims. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.loop.stop();
+      await this.runner.idle();
+      while (this.settling) await this.settling;
+      this.onClose();
+    })();
+    return this.closing;
+  }
+
+  /** Claims what there is room for and hands it to the handler; `'now'` when the window was full. */
+  private async poll(): Promise<'now' | void> {
+    const { batchSize, lockSeconds } = this.options;
+    const room = batchSize - this.runner.pending;
+    if (room <= 0) return;
+    const rows = await this.options.db.backgroundSql<ClaimedMessage>(CLAIM, [this.group, lockSeconds, this.group, room, room, lockSeconds]);
+    for (const row of rows) {
+      const claim = this.open.get(row.claim);
+      if (claim) claim.remaining += 1;
+      else this.open.set(row.claim, { remaining: 1, attempts: row.attempts, failed: [] });
+    }
+    // A full claim: more may be waiting, so take more as soon as half the room is free again.
+    const more = rows.length >= room;
+    for (const row of rows) {
+      this.runner.run(row.order_key ?? undefined, async () => {
+        await this.deliver(row);
+        if (more && this.runner.pending <= batchSize / 2 + 1) this.wake();
+      });
+    }
+    if (more) return 'now';
+  }
+
+  private async deliver(row: ClaimedMessage): Promise<void> {
+    const claim = this.open.get(row.claim)!;
+    try {
+      const event = typeof row.event === 'string' ? (JSON.parse(row.event) as Record<string, unknown>) : row.event;
+      await this.handler({ id: row.id, type: row.type, event, deliveryCount: row.attempts });
+    } catch (error) {
+      this.options.logger.debug({ err: error, group: this.group, message: row.id }, 'embedded queue: handler failed; will deliver again');
+      claim.failed.push(row.seq);
+    }
+    claim.remaining -= 1;
+    if (claim.remaining === 0) {
+      this.open.delete(row.claim);
+      await this.settle({ claim: row.claim, ...claim });
+    }
+  }
+
+  /**
+   * Settles finished claims; claims finishing together go out in one statement. Resolves once
+   * written, so a close waits for it. Should the write fail, the claims expire and their
+   * messages come again.
+   */
+  private settle(claim: { claim: string } & OpenClaim): Promise<void> {
+    this.finished.push(claim);
+    this.settling ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const claims = this.finished;
+      this.finished = [];
+      this.settling = null;
+      const failed = claims.flatMap((c) => c.failed.map((seq) => ({ seq, attempts: c.attempts })));
+      await this.options.db
+        .backgroundSql(SETTLE, [
+          `{${claims.map((c) => c.claim).join(',')}}`,
+          this.group,
+          this.options.redeliveryMs / 1000,
+          `{${failed.map((f) => f.seq).join(',')}}`,
+          `{${failed.map((f) => f.attempts).join(',')}}`,
+        ])
+        .catch((error) => this.options.logger.warn({ err: error, group: this.group }, 'embedded queue: settling failed; the messages will come again'));
+    });
+    return this.settling;
+  }
+}
