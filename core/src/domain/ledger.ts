@@ -3,6 +3,8 @@ import type { Database } from '../store/database.js';
 import type { ConfigSnapshots } from '../store/snapshots.js';
 import { ArtifactEntity, FlowEntity, PromotionReportEntity, PromotionResultEntity, type ArtifactRow, type FlowRow, type PromotionReportRow, type PromotionResultRow } from '../store/entities.js';
 import { IdBlocks } from '../store/idBlocks.js';
+import { InsertGroups } from '../store/insertGroups.js';
+import type { RowBatch } from '../store/batchInsert.js';
 import { isUniqueViolation } from '../store/dbErrors.js';
 import { byDigest } from '../store/ledgerReads.js';
 import { artifactView, flowView, promotionResultView } from '../store/views.js';
@@ -38,10 +40,12 @@ export interface Registration {
  * events in the outbox, and answers with the state it left.
  */
 export class Ledger {
-  private readonly ids: IdBlocks;
+  private readonly ids = new IdBlocks();
+  /** Writes of commands without a transaction, joined when they arrive together. */
+  private readonly groups: InsertGroups;
 
   constructor(private readonly options: LedgerOptions) {
-    this.ids = new IdBlocks();
+    this.groups = new InsertGroups(options.db.sql, options.db.orm.getMetadata());
   }
 
   /** Registers an artifact and starts a flow per service listing its module and pipeline of that service. */
@@ -52,7 +56,8 @@ export class Ledger {
       throw new DeployDbError('no_service', `no service lists the module ${input.group}:${input.name}`);
     }
     try {
-      // Ids from memory, one statement for every row and event: no transaction needed.
+      // Ids from memory, one statement for every row and event (shared with the registrations
+      // arriving at the same time): no transaction needed.
       return await this.command(async (scope) => {
         const flows: FlowRow[] = services.flatMap((service) =>
           service.pipelines.map((pipeline) => ({
@@ -216,16 +221,18 @@ export class Ledger {
     let due = false;
     let stored = false;
     const { db } = this.options;
-    const run = async (em: EntityManager) => {
-      const scope = new CommandScope(em, this.options.clock.now(), this.options.snapshots, this.ids, transaction ? undefined : db.sql);
+    const run = async (em: () => EntityManager) => {
+      const now = this.options.clock.now();
+      const outside = transaction ? undefined : { sql: db.sql, write: (batches: readonly RowBatch[]) => this.groups.write(batches) };
+      const scope = new CommandScope(em, now, this.options.snapshots, this.ids, outside);
       const answer = await work(scope);
       await scope.flush(true);
       due = scope.promotionsDue;
       stored = scope.events.length > 0;
       return answer;
     };
-    const em = db.em();
-    const value = transaction ? await em.transactional(run) : await run(em);
+    // Without a transaction the command may never need an EntityManager: one is forked on demand.
+    const value = transaction ? await db.em().transactional((em) => run(() => em)) : await run(() => db.em());
     if (due) this.options.signals.promotionsDue();
     if (stored) this.options.signals.eventsStored();
     return value;

@@ -23,7 +23,8 @@ interface ClaimedMessage {
   id: string;
   type: string;
   order_key: string | null;
-  event: Record<string, unknown> | string;
+  /** The event's JSON text: parsed only if the handler reads it. */
+  event: string;
   attempts: number;
 }
 
@@ -75,7 +76,7 @@ with g as (
 ), claims as (
   select * from due union all select * from fresh
 )
-select c.id::text as claim, m.id::text as seq, m.message_id as id, m.type, m.order_key, m.event, c.attempts
+select c.id::text as claim, m.id::text as seq, m.message_id as id, m.type, m.order_key, m.event::text as event, c.attempts
   from claims c
   join lateral (
     select * from queue_message m where m.id > c.after_id and m.id <= c.upto_id and m.type ~ (select pattern_regex from g)
@@ -167,8 +168,7 @@ export class EmbeddedSubscription implements Subscription {
   private async deliver(row: ClaimedMessage): Promise<void> {
     const claim = this.open.get(row.claim)!;
     try {
-      const event = typeof row.event === 'string' ? (JSON.parse(row.event) as Record<string, unknown>) : row.event;
-      await this.handler({ id: row.id, type: row.type, event, deliveryCount: row.attempts });
+      await this.handler(messageOf(row));
     } catch (error) {
       this.options.logger.debug({ err: error, group: this.group, message: row.id }, 'embedded queue: handler failed; will deliver again');
       claim.failed.push(row.seq);
@@ -204,4 +204,17 @@ export class EmbeddedSubscription implements Subscription {
     });
     return this.settling;
   }
+}
+
+/** The handler's message; its event is parsed when first read (many handlers never read it). */
+function messageOf(row: ClaimedMessage): QueueMessage {
+  let event: Record<string, unknown> | undefined;
+  return {
+    id: row.id,
+    type: row.type,
+    deliveryCount: row.attempts,
+    get event() {
+      return (event ??= JSON.parse(row.event) as Record<string, unknown>);
+    },
+  };
 }

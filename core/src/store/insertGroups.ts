@@ -1,0 +1,75 @@
+import type { MetadataStorage } from '@mikro-orm/core';
+import { insertBatches, type RowBatch, type SqlRunner } from './batchInsert.js';
+
+/** The most writes joined into one statement. */
+const MAX_GROUP = 64;
+
+interface PendingWrite {
+  batches: readonly RowBatch[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Joins the row writes of commands that arrive together into one statement: a group commit.
+ * Under load many registrations wait for a connection at once; written together they share one
+ * round trip, one plan and one commit instead of paying each their own. A quiet server writes
+ * each alone, at once (the group is what gathered while the event loop was busy).
+ *
+ * The group is one statement, so it is all or nothing: should it fail (a unique violation of one
+ * of its writes, say), each write is tried again on its own, and only the one at fault fails.
+ */
+export class InsertGroups {
+  private pending: PendingWrite[] = [];
+
+  constructor(
+    private readonly run: SqlRunner,
+    private readonly metadata: MetadataStorage,
+  ) {}
+
+  /** Writes one command's rows, together with whatever other writes gathered meanwhile. */
+  write(batches: readonly RowBatch[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ batches, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    while (this.pending.length > 0) void this.writeGroup(this.pending.splice(0, MAX_GROUP));
+  }
+
+  private async writeGroup(group: PendingWrite[]): Promise<void> {
+    try {
+      await insertBatches(this.run, this.metadata, joined(group.map((write) => write.batches)));
+      for (const write of group) write.resolve();
+    } catch (error) {
+      if (group.length === 1) {
+        group[0]!.reject(error);
+        return;
+      }
+      await Promise.all(group.map((write) => this.writeGroup([write])));
+    }
+  }
+}
+
+/** The rows of several writes as one batch per entity (and per whether ids are given), in order. */
+function joined(writes: ReadonlyArray<readonly RowBatch[]>): RowBatch[] {
+  const byEntity = new Map<unknown, Map<boolean, { entity: RowBatch['entity']; rows: object[] }>>();
+  const order: Array<{ entity: RowBatch['entity']; rows: object[] }> = [];
+  for (const batches of writes) {
+    for (const batch of batches) {
+      if (batch.rows.length === 0) continue;
+      const withId = (batch.rows[0] as { id?: unknown }).id !== undefined;
+      let shapes = byEntity.get(batch.entity);
+      if (!shapes) byEntity.set(batch.entity, (shapes = new Map()));
+      let target = shapes.get(withId);
+      if (!target) {
+        shapes.set(withId, (target = { entity: batch.entity, rows: [] }));
+        order.push(target);
+      }
+      target.rows.push(...batch.rows);
+    }
+  }
+  return order;
+}
