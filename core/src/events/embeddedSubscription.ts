@@ -44,11 +44,11 @@ const DUE_CLAIMS_PER_POLL = 4;
 /**
  * Takes, in one statement: claims due again, and the next window of the log past the group's
  * position as a new claim: up to the room's worth of messages matching the group's pattern, or,
- * with fewer, the rest of the log (a claim is stored only when it holds a match; the position
- * moves on either way, so a group skips what it does not want once). The group row is locked for the statement, so competing consumers of
- * a group, in this process or another, take disjoint windows (`moved` runs though nothing reads
- * it: PostgreSQL always runs a data-modifying WITH). Answers the claimed messages
- * that match the group's pattern, in log order.
+ * with fewer, the rest of the log. A claim is stored only when it holds a match; the position
+ * moves on either way, so a group passes over what it does not want once. The group row is
+ * locked for the statement, so competing consumers of a group, in this process or another, take
+ * disjoint windows (`moved` runs though nothing reads it: PostgreSQL always runs a
+ * data-modifying WITH). Answers the claimed messages that match the pattern, in log order.
  */
 const CLAIM = `
 with g as (
