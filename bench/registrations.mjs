@@ -3,9 +3,10 @@ import { freshDatabase, load, startServer, summary } from './support.mjs';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 
 /**
- * Artifact registrations over HTTP: DeployDB (one transaction: artifact, flow, deployment,
- * outbox events) beside the floor (a bare Hono route doing one INSERT), both on PostgreSQL,
- * each at full speed and then at a steady 200 requests/s for latency.
+ * Artifact registrations over HTTP: DeployDB (artifact, flow, deployment and outbox events in one
+ * statement, shared with the registrations arriving at the same time; the relay and the embedded
+ * queue at work meanwhile) beside the floor (a bare Hono route doing one INSERT), both on
+ * PostgreSQL, each at full speed and then at a steady 200 requests/s for latency.
  */
 export async function registrations() {
   const figures = {};
