@@ -14,7 +14,7 @@ export interface EmbeddedQueueOptions {
   redeliveryMs?: number;
   /** How long a claimed batch is held by its consumer before another may take it (s; 60). */
   lockSeconds?: number;
-  /** Messages one subscription handles at once, and the most one claim takes (64). */
+  /** Messages one subscription handles at once, and the most one claim takes (256). */
   batchSize?: number;
   /**
    * How long a message is kept once every group has it (s; an hour): a group created later
@@ -145,7 +145,7 @@ export class EmbeddedQueue implements QueueProvider {
         pollMs: this.options.pollMs ?? 500,
         redeliveryMs: this.options.redeliveryMs ?? 1000,
         lockSeconds: this.options.lockSeconds ?? 60,
-        batchSize: this.options.batchSize ?? 64,
+        batchSize: this.options.batchSize ?? 256,
       },
       () => this.subscriptions.delete(subscription),
     );

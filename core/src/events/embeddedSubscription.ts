@@ -146,8 +146,10 @@ export class EmbeddedSubscription implements Subscription {
   /** Claims what there is room for and hands it to the handler; `'now'` when the window was full. */
   private async poll(): Promise<'now' | void> {
     const { batchSize, lockSeconds } = this.options;
+    // Claims are taken one at a time per group: wait until half the batch is free rather than
+    // claim a few messages at a time.
     const room = batchSize - this.runner.pending;
-    if (room <= 0) return;
+    if (room < batchSize / 2) return;
     const rows = await this.options.db.backgroundSql<ClaimedMessage>(CLAIM, [this.group, lockSeconds, this.group, room, room, lockSeconds]);
     for (const row of rows) {
       const claim = this.open.get(row.claim);
@@ -159,7 +161,7 @@ export class EmbeddedSubscription implements Subscription {
     for (const row of rows) {
       this.runner.run(row.order_key ?? undefined, async () => {
         await this.deliver(row);
-        if (more && this.runner.pending <= batchSize / 2 + 1) this.wake();
+        if (more && this.runner.pending <= batchSize / 2) this.loop.hurry();
       });
     }
     if (more) return 'now';

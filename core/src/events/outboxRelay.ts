@@ -32,7 +32,7 @@ interface PendingRow {
 const NOTIFY_COALESCE_MS = 5;
 
 /** Under load, how long the relay lets events gather before its next round (ms). */
-const GATHER_MS = 10;
+const GATHER_MS = 5;
 
 /** Key of the advisory lock that makes one instance the publisher. */
 const LEADER_LOCK = 0x6465706c; // "depl"
