@@ -147,32 +147,6 @@ it('with gatherMs, runs the next round at once after a round answering "now", ev
   await loop.stop();
 });
 
-it('with gatherMs, runs the next round right after the round during which hurry() was called', async () => {
-  const gatherMs = 10_000;
-  let rounds = 0;
-  const first = gate();
-  const loop = new WakeableLoop({
-    round: async () => {
-      rounds += 1;
-      if (rounds === 1) await first.promise;
-    },
-    idleMs: 60_000,
-    gatherMs,
-    onError: () => undefined,
-  });
-  const started = Date.now();
-  loop.start();
-  loop.wake();
-  loop.hurry();
-  first.open();
-  await vi.waitFor(() => expect(rounds).toBe(2), { timeout: 3_000, interval: 10 });
-  expect(Date.now() - started).toBeLessThan(gatherMs / 2);
-  // One round more, not a round per call.
-  await tick(100);
-  expect(rounds).toBe(2);
-  await loop.stop();
-});
-
 it('with gatherMs, holds wakes for the backoff a round asked for rather than for gatherMs', async () => {
   const gatherMs = 10_000;
   const answers: Array<number | void> = [80];

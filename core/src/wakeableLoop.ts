@@ -26,8 +26,6 @@ export class WakeableLoop {
   private running = false;
   private current: Promise<void> | null = null;
   private woken = false;
-  /** A wake during the round asked for the next round at once. */
-  private hurried = false;
   private timer: NodeJS.Timeout | null = null;
   /** Until when wakes wait (a round asked for a backoff). */
   private heldUntil = 0;
@@ -43,10 +41,7 @@ export class WakeableLoop {
     this.wake();
   }
 
-  /**
-   * Runs a round now, or right after the one in progress (after `gatherMs` of gathering, unless
-   * `hurry` was called: a backlog is waiting).
-   */
+  /** Runs a round now, or right after the one in progress (after `gatherMs` of gathering). */
   wake(): void {
     if (!this.running) return;
     if (this.current) {
@@ -66,10 +61,8 @@ export class WakeableLoop {
         this.current = null;
         if (!this.running) return;
         const woken = this.woken;
-        const hurried = this.hurried;
         this.woken = false;
-        this.hurried = false;
-        const hold = typeof next === 'number' ? next : woken ? (hurried ? 0 : (this.options.gatherMs ?? 0)) : null;
+        const hold = typeof next === 'number' ? next : woken ? (this.options.gatherMs ?? 0) : null;
         if (next === 'now' || hold === 0) {
           this.wake();
           return;
@@ -81,12 +74,6 @@ export class WakeableLoop {
         }, hold ?? this.options.idleMs);
         this.timer.unref();
       });
-  }
-
-  /** Runs a round now, or right after the one in progress, without gathering: work is waiting. */
-  hurry(): void {
-    this.hurried = true;
-    this.wake();
   }
 
   /** No more rounds; resolves once the round in progress finished. */

@@ -14,7 +14,7 @@ export interface EmbeddedQueueOptions {
   redeliveryMs?: number;
   /** How long a claimed batch is held by its consumer before another may take it (s; 60). */
   lockSeconds?: number;
-  /** Messages one subscription handles at once, and the most one claim takes (256). */
+  /** The most messages one claim of a subscription takes (256); a few dozen are handled at once. */
   batchSize?: number;
   /**
    * How long a message is kept once every group has it (s; an hour): a group created later
@@ -158,9 +158,9 @@ export class EmbeddedQueue implements QueueProvider {
   private async prune(retentionSeconds: number): Promise<void> {
     try {
       await this.options.db.backgroundSql(
-        `delete from queue_message m where m.created_at < now() - make_interval(secs => ?)
-           and m.id <= coalesce((select min(position) from queue_group), m.id)
-           and not exists (select 1 from queue_claim c where m.id > c.after_id and m.id <= c.upto_id)`,
+        // Below every group's position and below every claim's window, no one will read a message again.
+        `delete from queue_message where created_at < now() - make_interval(secs => ?)
+           and id <= coalesce(least((select min(position) from queue_group), (select min(after_id) from queue_claim)), id)`,
         [retentionSeconds],
       );
     } catch (error) {

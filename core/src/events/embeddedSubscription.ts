@@ -13,7 +13,7 @@ export interface EmbeddedSubscriptionOptions {
   redeliveryMs: number;
   /** How long a claimed batch is held before another consumer may take it again (s). */
   lockSeconds: number;
-  /** Messages handled at once, and the most one claim takes. */
+  /** The most messages one claim takes. */
   batchSize: number;
 }
 
@@ -38,8 +38,11 @@ interface OpenClaim {
 /** Under load, how long a consumer lets messages gather before its next claim (ms). */
 const GATHER_MS = 25;
 
-/** Claims due again (a failed message, a batch whose consumer died) taken per poll. */
-const DUE_CLAIMS_PER_POLL = 4;
+/** Claims due again (a failed message, a batch whose consumer died) taken per poll, longest due first. */
+const DUE_CLAIMS_PER_POLL = 16;
+
+/** Handlers one subscription runs at once; the rest of a claim waits its turn. */
+const HANDLERS_AT_ONCE = 32;
 
 /**
  * Takes, in one statement: claims due again, and the next window of the log past the group's
@@ -52,12 +55,12 @@ const DUE_CLAIMS_PER_POLL = 4;
  */
 const CLAIM = `
 with g as (
-  select name, position, pattern_regex from queue_group where name = ? for update
+  select name, position, pattern_regex from queue_group where name = ? for no key update
 ), due as (
   update queue_claim c set locked_until = now() + make_interval(secs => ?), attempts = c.attempts + 1
    where c.id in (select id from queue_claim
                    where group_name = ? and available_at <= now() and (locked_until is null or locked_until < now())
-                   order by upto_id limit ${DUE_CLAIMS_PER_POLL} for update skip locked)
+                   order by available_at limit ${DUE_CLAIMS_PER_POLL} for update skip locked)
   returning c.id, c.after_id, c.upto_id, c.attempts
 ), matches as (
   select id from queue_message
@@ -86,27 +89,34 @@ select c.id::text as claim, m.id::text as seq, m.message_id as id, m.type, m.ord
 
 /**
  * Ends finished claims: deletes them, and puts each failed message back as a claim of its own,
- * due after the redelivery delay.
+ * due after the redelivery delay. Only claims still there are settled: one that expired and was
+ * settled by the consumer that took it over adds no second retry.
  */
 const SETTLE = `
-with settled as (delete from queue_claim where id = any(?::bigint[]))
+with settled as (delete from queue_claim where id = any(?::bigint[]) returning id)
 insert into queue_claim (group_name, after_id, upto_id, attempts, available_at)
 select ?, f.seq - 1, f.seq, f.attempts, now() + make_interval(secs => ?)
-  from unnest(?::bigint[], ?::int[]) as f(seq, attempts)`;
+  from unnest(?::bigint[], ?::int[], ?::bigint[]) as f(seq, attempts, claim)
+ where f.claim in (select id from settled)`;
+
+/** Extends the lock of claims still being handled, unless it ran out already (the claim may be another's now). */
+const RENEW = `update queue_claim set locked_until = now() + make_interval(secs => ?) where id = any(?::bigint[]) and locked_until >= now()`;
 
 /**
  * One consumer of a group on the embedded queue. A poll claims a window of the message log; its
- * messages go to the handler (one key's in order, up to `batchSize` at once); once all of a
- * claim's messages are handled the claim is settled, failed messages coming back later. A claim
- * not settled within `lockSeconds` (its consumer died) is delivered again, to any consumer.
+ * messages go to the handler (one key's in order, a few dozen at once); once all of a claim's
+ * messages are handled the claim is settled, failed messages coming back later. While a claim is
+ * being handled its lock is renewed; a claim whose lock ran out (its consumer died) is delivered
+ * again, to any consumer of the group.
  */
 export class EmbeddedSubscription implements Subscription {
-  private readonly runner: KeyedRunner;
+  private readonly runner = new KeyedRunner(HANDLERS_AT_ONCE);
   private readonly loop: WakeableLoop;
   private readonly open = new Map<string, OpenClaim>();
   private finished: Array<{ claim: string } & OpenClaim> = [];
   private settling: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
+  private renewal: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly group: string,
@@ -114,7 +124,6 @@ export class EmbeddedSubscription implements Subscription {
     private readonly options: EmbeddedSubscriptionOptions,
     private readonly onClose: () => void,
   ) {
-    this.runner = new KeyedRunner(options.batchSize);
     this.loop = new WakeableLoop({
       round: () => this.poll(),
       idleMs: options.pollMs,
@@ -126,6 +135,8 @@ export class EmbeddedSubscription implements Subscription {
   start(): void {
     if (this.loop.isRunning || this.closing) return;
     this.loop.start();
+    this.renewal = setInterval(() => void this.renew(), (this.options.lockSeconds * 1000) / 3);
+    this.renewal.unref();
   }
 
   wake(): void {
@@ -138,33 +149,37 @@ export class EmbeddedSubscription implements Subscription {
       await this.loop.stop();
       await this.runner.idle();
       while (this.settling) await this.settling;
+      if (this.renewal) clearInterval(this.renewal);
       this.onClose();
     })();
     return this.closing;
   }
 
-  /** Claims what there is room for and hands it to the handler; `'now'` when the window was full. */
+  /**
+   * Claims the next window and hands its messages to the handler as slots free up (one key's in
+   * claim order); `'now'` when the window was full, so a backlog is taken without pause.
+   */
   private async poll(): Promise<'now' | void> {
     const { batchSize, lockSeconds } = this.options;
-    // Claims are taken one at a time per group: wait until half the batch is free rather than
-    // claim a few messages at a time.
-    const room = batchSize - this.runner.pending;
-    if (room < batchSize / 2) return;
-    const rows = await this.options.db.backgroundSql<ClaimedMessage>(CLAIM, [this.group, lockSeconds, this.group, room, room, lockSeconds]);
+    const rows = await this.options.db.backgroundSql<ClaimedMessage>(CLAIM, [this.group, lockSeconds, this.group, batchSize, batchSize, lockSeconds]);
     for (const row of rows) {
       const claim = this.open.get(row.claim);
       if (claim) claim.remaining += 1;
       else this.open.set(row.claim, { remaining: 1, attempts: row.attempts, failed: [] });
     }
-    // A full claim: more may be waiting, so take more as soon as half the room is free again.
-    const more = rows.length >= room;
     for (const row of rows) {
-      this.runner.run(row.order_key ?? undefined, async () => {
-        await this.deliver(row);
-        if (more && this.runner.pending <= batchSize / 2) this.loop.hurry();
-      });
+      await this.runner.slot();
+      this.runner.run(row.order_key ?? undefined, () => this.deliver(row));
     }
-    if (more) return 'now';
+    if (rows.length >= batchSize) return 'now';
+  }
+
+  /** Keeps the claims in hand locked while their handlers run, however long that takes. */
+  private async renew(): Promise<void> {
+    if (this.open.size === 0) return;
+    await this.options.db
+      .backgroundSql(RENEW, [this.options.lockSeconds, `{${[...this.open.keys()].join(',')}}`])
+      .catch((error) => this.options.logger.warn({ err: error, group: this.group }, 'embedded queue: renewing claims failed'));
   }
 
   private async deliver(row: ClaimedMessage): Promise<void> {
@@ -193,7 +208,7 @@ export class EmbeddedSubscription implements Subscription {
       const claims = this.finished;
       this.finished = [];
       this.settling = null;
-      const failed = claims.flatMap((c) => c.failed.map((seq) => ({ seq, attempts: c.attempts })));
+      const failed = claims.flatMap((c) => c.failed.map((seq) => ({ seq, attempts: c.attempts, claim: c.claim })));
       await this.options.db
         .backgroundSql(SETTLE, [
           `{${claims.map((c) => c.claim).join(',')}}`,
@@ -201,6 +216,7 @@ export class EmbeddedSubscription implements Subscription {
           this.options.redeliveryMs / 1000,
           `{${failed.map((f) => f.seq).join(',')}}`,
           `{${failed.map((f) => f.attempts).join(',')}}`,
+          `{${failed.map((f) => f.claim).join(',')}}`,
         ])
         .catch((error) => this.options.logger.warn({ err: error, group: this.group }, 'embedded queue: settling failed; the messages will come again'));
     });
@@ -217,6 +233,9 @@ function messageOf(row: ClaimedMessage): QueueMessage {
     deliveryCount: row.attempts,
     get event() {
       return (event ??= JSON.parse(row.event) as Record<string, unknown>);
+    },
+    set event(value) {
+      event = value;
     },
   };
 }

@@ -205,6 +205,19 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
     expect((await stored()).map((row) => row.id)).toEqual([1]);
   });
 
+  it('fails the whole group, without retries, when the statement fails for a reason other than its rows', async () => {
+    const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: undefined });
+    const failing = new InsertGroups(async (statement, params) => {
+      calls.push({ statement, params });
+      throw lost;
+    }, db.orm.getMetadata());
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => failing.write([batch(ArtifactEntity, [artifact(i + 1, `6.1.${i}`)])])));
+
+    expect(outcomes.map((outcome) => (outcome.status === 'rejected' ? outcome.reason : null))).toEqual([lost, lost, lost, lost, lost]);
+    expect(calls).toHaveLength(1);
+    expect(await stored()).toEqual([]);
+  });
+
   it('splits more than 64 writes of one tick into statements of at most 64 writes, storing them all', async () => {
     const rows = Array.from({ length: 150 }, (_, i) => artifact(i + 1, `7.0.${i}`));
     await Promise.all(rows.map((row) => groups.write([batch(ArtifactEntity, [row])])));

@@ -1,5 +1,6 @@
 import type { MetadataStorage } from '@mikro-orm/core';
 import { insertBatches, type RowBatch, type SqlRunner } from './batchInsert.js';
+import { isRefusedWrite } from './dbErrors.js';
 
 /** The most writes joined into one statement. */
 const MAX_GROUP = 64;
@@ -16,8 +17,9 @@ interface PendingWrite {
  * round trip, one plan and one commit instead of paying each their own. A quiet server writes
  * each alone, at once (the group is what gathered while the event loop was busy).
  *
- * The group is one statement, so it is all or nothing: should it fail (a unique violation of one
- * of its writes, say), each write is tried again on its own, and only the one at fault fails.
+ * The group is one statement, so it is all or nothing: should the database refuse it (a unique
+ * violation of one of its writes, say), each write is tried again on its own, and only the one at
+ * fault fails.
  */
 export class InsertGroups {
   private pending: PendingWrite[] = [];
@@ -44,8 +46,10 @@ export class InsertGroups {
       await insertBatches(this.run, this.metadata, joined(group.map((write) => write.batches)));
       for (const write of group) write.resolve();
     } catch (error) {
-      if (group.length === 1) {
-        group[0]!.reject(error);
+      // Only a refused write is worth a retry alone; a lost connection or a database that is down
+      // fails the whole group (a write may even have committed before the connection dropped).
+      if (group.length === 1 || !isRefusedWrite(error)) {
+        for (const write of group) write.reject(error);
         return;
       }
       await Promise.all(group.map((write) => this.writeGroup([write])));

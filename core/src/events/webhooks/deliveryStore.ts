@@ -103,7 +103,7 @@ export async function insertDeliveries(db: Database, deliveries: readonly NewDel
     params.push(d.eventId, d.eventType, d.url, d.orderKey, d.maxAttempts, JSON.stringify(d.event));
     return `(?, ?, ?, ?, 'pending', ?, ?::jsonb)`;
   });
-  const rows = await db.em().execute<Array<{ id: number }>>(
+  const rows = await db.backgroundSql<{ id: number }>(
     `insert into webhook_delivery (event_id, event_type, url, order_key, status, max_attempts, event)
      values ${values.join(', ')}
      on conflict (event_id, url) do nothing
@@ -121,9 +121,15 @@ export async function insertDeliveries(db: Database, deliveries: readonly NewDel
  * the delivery for another.
  */
 export async function claimDue(db: Database, limit: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
-  const rows = await db.em().execute<
-    Array<{ id: number; event_id: string; url: string; attempts: number; max_attempts: number; event: Record<string, unknown> | string; lease: string }>
-  >(
+  const rows = await db.backgroundSql<{
+    id: number;
+    event_id: string;
+    url: string;
+    attempts: number;
+    max_attempts: number;
+    event: Record<string, unknown> | string;
+    lease: string;
+  }>(
     `update webhook_delivery d set locked_until = now() + make_interval(secs => ?)
       where d.id in (
         select c.id from webhook_delivery c
@@ -175,7 +181,7 @@ export async function recordOutcomes(db: Database, outcomes: readonly DeliveryOu
     }
     return '(?::int, ?::text, ?::int, ?::text, ?::int, ?::text, ?::float8)';
   });
-  await db.em().execute(
+  await db.backgroundSql(
     `update webhook_delivery d set
         attempts = d.attempts + v.tried,
         status = coalesce(v.forced, case when v.tried > 0 and d.attempts + v.tried >= d.max_attempts then 'failed' else d.status end),
