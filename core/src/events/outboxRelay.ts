@@ -8,9 +8,9 @@ export interface OutboxRelayOptions {
   db: Database;
   queue: QueueProvider;
   /**
-   * Set when the queue keeps its messages in DeployDB's own database: moves up to `limit` events
-   * from the outbox into it in one statement and answers how many, instead of publishing them one
-   * by one through `queue`.
+   * Set when the queue keeps its messages in DeployDB's own database: copies up to `limit`
+   * unpublished events into it and marks them published, in one statement, answering how many;
+   * used instead of publishing them one by one through `queue`.
    */
   takeFromOutbox?: (limit: number) => Promise<number>;
   logger: Logger;
