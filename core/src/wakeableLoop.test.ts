@@ -147,6 +147,60 @@ it('with gatherMs, runs the next round at once after a round answering "now", ev
   await loop.stop();
 });
 
+it('with gatherMs, runs the next round right after a round during which hurry() was called', async () => {
+  const gatherMs = 10_000;
+  let rounds = 0;
+  const first = gate();
+  const loop = new WakeableLoop({
+    round: async () => {
+      rounds += 1;
+      if (rounds === 1) await first.promise;
+    },
+    idleMs: 60_000,
+    gatherMs,
+    onError: () => undefined,
+  });
+  const started = Date.now();
+  loop.start();
+  loop.hurry();
+  loop.wake();
+  first.open();
+  await vi.waitFor(() => expect(rounds).toBe(2), { timeout: 3_000, interval: 10 });
+  expect(Date.now() - started).toBeLessThan(gatherMs / 2);
+  await tick(100);
+  expect(rounds).toBe(2);
+  await loop.stop();
+});
+
+it('with gatherMs, ends a gathering wait on hurry(), but not a backoff', async () => {
+  const gatherMs = 10_000;
+  const answers: Array<number | void> = [undefined, 5_000];
+  let rounds = 0;
+  const first = gate();
+  const loop = new WakeableLoop({
+    round: async () => {
+      rounds += 1;
+      if (rounds === 1) await first.promise;
+      return answers.shift();
+    },
+    idleMs: 60_000,
+    gatherMs,
+    onError: () => undefined,
+  });
+  loop.start();
+  loop.wake(); // during the first round: the loop gathers for gatherMs after it
+  first.open();
+  await tick(50);
+  expect(rounds).toBe(1);
+  loop.hurry(); // ends the gathering wait
+  await vi.waitFor(() => expect(rounds).toBe(2), { timeout: 3_000, interval: 10 });
+  await tick(50);
+  loop.hurry(); // the second round asked for a backoff: it holds
+  await tick(200);
+  expect(rounds).toBe(2);
+  await loop.stop();
+});
+
 it('with gatherMs, holds wakes for the backoff a round asked for rather than for gatherMs', async () => {
   const gatherMs = 10_000;
   const answers: Array<number | void> = [80];

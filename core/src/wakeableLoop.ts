@@ -26,6 +26,10 @@ export class WakeableLoop {
   private running = false;
   private current: Promise<void> | null = null;
   private woken = false;
+  /** A hurry during the round: the next round runs at once, without gathering. */
+  private hurried = false;
+  /** The hold in place is a gathering wait (a hurry ends it), not a backoff (nothing does). */
+  private gathering = false;
   private timer: NodeJS.Timeout | null = null;
   /** Until when wakes wait (a round asked for a backoff). */
   private heldUntil = 0;
@@ -61,8 +65,11 @@ export class WakeableLoop {
         this.current = null;
         if (!this.running) return;
         const woken = this.woken;
+        const hurried = this.hurried;
         this.woken = false;
-        const hold = typeof next === 'number' ? next : woken ? (this.options.gatherMs ?? 0) : null;
+        this.hurried = false;
+        const hold = typeof next === 'number' ? next : woken ? (hurried ? 0 : (this.options.gatherMs ?? 0)) : null;
+        this.gathering = typeof next !== 'number' && hold !== null;
         if (next === 'now' || hold === 0) {
           this.wake();
           return;
@@ -74,6 +81,18 @@ export class WakeableLoop {
         }, hold ?? this.options.idleMs);
         this.timer.unref();
       });
+  }
+
+  /** As `wake`, without gathering: work is waiting. A backoff still holds. */
+  hurry(): void {
+    if (!this.running) return;
+    if (this.current) {
+      this.hurried = true;
+      this.woken = true;
+      return;
+    }
+    if (this.gathering) this.heldUntil = 0;
+    this.wake();
   }
 
   /** No more rounds; resolves once the round in progress finished. */

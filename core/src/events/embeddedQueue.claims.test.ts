@@ -210,6 +210,94 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     expect(inbox.messages).toEqual([]);
   }, TEST_TIMEOUT);
 
+  it('adds no retry for a failure reported on a claim that another consumer took over and settled', async () => {
+    const store = await open();
+    const name = 'takeover|deploydb.>';
+    // The first consumer never polls again by itself, so only the second can take the claim over.
+    const first = await startQueue(store.db, { lockSeconds: 1, pollMs: 60_000 });
+    const slow = gate();
+    const seenByFirst: QueueMessage[] = [];
+    let failedByFirst = false;
+    await first.subscribe('deploydb.>', { group: 'takeover' }, async (message) => {
+      seenByFirst.push(message);
+      await slow.promise;
+      failedByFirst = true;
+      throw new Error('handler failure the test asked for');
+    });
+    const event = cloudEvent('deploydb.deployment.created', { n: 1 });
+    await first.publish(event.type as string, event, { id: event.id as string });
+    await waitUntil(() => seenByFirst.length === 1, 'the first consumer to take the message');
+
+    // Its lock runs out (as if it had died): renewals stop, the second consumer takes over and settles.
+    await store.db.sql(`update queue_claim set locked_until = now() - interval '1 second' where group_name = ?`, [name]);
+    const second = await startQueue(await store.another(), { lockSeconds: 10 });
+    const inbox = collector();
+    await second.subscribe('deploydb.>', { group: 'takeover' }, inbox.handler);
+    await inbox.waitForCount(1);
+    await waitUntil(async () => (await claimsOf(store.db, name)).length === 0, 'the second consumer to settle');
+    expect(inbox.messages[0]!.deliveryCount).toBe(2);
+
+    // The first consumer fails late: its claim is gone, so nothing comes back.
+    slow.release();
+    await waitUntil(() => failedByFirst, 'the first handler to fail');
+    await sleep(QUIET_MS);
+    expect(await claimsOf(store.db, name)).toEqual([]);
+    expect(inbox.messages).toHaveLength(1);
+    expect(seenByFirst).toHaveLength(1);
+  }, TEST_TIMEOUT);
+
+  it('runs at most 32 handlers at once, and claims the rest as they finish', async () => {
+    const { db } = await open();
+    const queue = await startQueue(db);
+    const held = gate();
+    let running = 0;
+    let mostAtOnce = 0;
+    let finished = 0;
+    await queue.subscribe('deploydb.>', { group: 'capped' }, async () => {
+      running += 1;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      await held.promise;
+      running -= 1;
+      finished += 1;
+    });
+    const events = Array.from({ length: 100 }, (_, n) => cloudEvent('deploydb.deployment.created', { n }));
+    await Promise.all(events.map((e) => queue.publish(e.type as string, e, { id: e.id as string })));
+
+    await waitUntil(() => running === 32, '32 handlers to run');
+    await sleep(QUIET_MS);
+    expect(running).toBe(32);
+    held.release();
+    await waitUntil(() => finished === 100, 'every message to be handled');
+    expect(mostAtOnce).toBe(32);
+    await waitUntil(async () => (await claimsOf(db, 'capped|deploydb.>')).length === 0, 'the claims to be settled');
+  }, TEST_TIMEOUT);
+
+  it('prunes only the messages below every group\'s position and every claim, once past the retention', async () => {
+    const { db } = await open();
+    const queue = await startQueue(db);
+    const inbox = collector();
+    await queue.subscribe('deploydb.>', { group: 'reader' }, inbox.handler);
+    const events = Array.from({ length: 6 }, (_, n) => cloudEvent('deploydb.deployment.created', { n }));
+    await Promise.all(events.map((e) => queue.publish(e.type as string, e, { id: e.id as string })));
+    await inbox.waitForCount(6);
+    await waitUntil(async () => (await claimsOf(db, 'reader|deploydb.>')).length === 0, 'the reader to settle');
+    const ids = (await db.sql<{ id: string }>('select id::text as id from queue_message order by id')).map((row) => Number(row.id));
+
+    // Another group, at the end of the log but holding a claim on the third and later messages.
+    await db.sql(`insert into queue_group (name, pattern, pattern_regex, position) values ('holder|deploydb.>', 'deploydb.>', '^deploydb\\..+$', ?)`, [ids[5]]);
+    await db.sql(`insert into queue_claim (group_name, after_id, upto_id, attempts, available_at, locked_until)
+                  values ('holder|deploydb.>', ?, ?, 1, now(), now() + interval '1 hour')`, [ids[1], ids[5]]);
+    const kept = async () => (await db.sql<{ id: string }>('select id::text as id from queue_message order by id')).map((row) => Number(row.id));
+
+    await queue.prune(3600);
+    expect(await kept()).toEqual(ids); // none is older than an hour
+    await queue.prune(0);
+    expect(await kept()).toEqual(ids.slice(2)); // the claim holds the third and later
+    await db.sql(`delete from queue_claim where group_name = 'holder|deploydb.>'`);
+    await queue.prune(0);
+    expect(await kept()).toEqual([]);
+  }, TEST_TIMEOUT);
+
   it('moves a group past messages its pattern does not match, without a claim and without calling its handler', async () => {
     const { db } = await open();
     const queue = await startQueue(db);

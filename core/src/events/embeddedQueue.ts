@@ -14,7 +14,7 @@ export interface EmbeddedQueueOptions {
   redeliveryMs?: number;
   /** How long a claimed batch is held by its consumer before another may take it (s; 60). */
   lockSeconds?: number;
-  /** The most messages one claim of a subscription takes (256); a few dozen are handled at once. */
+  /** Handlers a subscription runs at once, and so the most messages one claim takes (32). */
   batchSize?: number;
   /**
    * How long a message is kept once every group has it (s; an hour): a group created later
@@ -145,7 +145,7 @@ export class EmbeddedQueue implements QueueProvider {
         pollMs: this.options.pollMs ?? 500,
         redeliveryMs: this.options.redeliveryMs ?? 1000,
         lockSeconds: this.options.lockSeconds ?? 60,
-        batchSize: this.options.batchSize ?? 256,
+        batchSize: this.options.batchSize ?? 32,
       },
       () => this.subscriptions.delete(subscription),
     );
@@ -154,8 +154,8 @@ export class EmbeddedQueue implements QueueProvider {
     return subscription;
   }
 
-  /** Drops messages every group has taken and settled, once they are older than the retention. */
-  private async prune(retentionSeconds: number): Promise<void> {
+  /** Drops messages every group has taken and settled, once they are older than the retention (s); runs every minute. */
+  async prune(retentionSeconds: number): Promise<void> {
     try {
       await this.options.db.backgroundSql(
         // Below every group's position and below every claim's window, no one will read a message again.

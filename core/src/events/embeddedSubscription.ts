@@ -13,7 +13,7 @@ export interface EmbeddedSubscriptionOptions {
   redeliveryMs: number;
   /** How long a claimed batch is held before another consumer may take it again (s). */
   lockSeconds: number;
-  /** The most messages one claim takes. */
+  /** Handlers run at once, and so the most messages one claim takes. */
   batchSize: number;
 }
 
@@ -41,8 +41,6 @@ const GATHER_MS = 25;
 /** Claims due again (a failed message, a batch whose consumer died) taken per poll, longest due first. */
 const DUE_CLAIMS_PER_POLL = 16;
 
-/** Handlers one subscription runs at once; the rest of a claim waits its turn. */
-const HANDLERS_AT_ONCE = 32;
 
 /**
  * Takes, in one statement: claims due again, and the next window of the log past the group's
@@ -104,13 +102,15 @@ const RENEW = `update queue_claim set locked_until = now() + make_interval(secs 
 
 /**
  * One consumer of a group on the embedded queue. A poll claims a window of the message log; its
- * messages go to the handler (one key's in order, a few dozen at once); once all of a claim's
+ * messages go to the handler (one key's in order, up to `batchSize` at once); once all of a claim's
  * messages are handled the claim is settled, failed messages coming back later. While a claim is
  * being handled its lock is renewed; a claim whose lock ran out (its consumer died) is delivered
  * again, to any consumer of the group.
  */
 export class EmbeddedSubscription implements Subscription {
-  private readonly runner = new KeyedRunner(HANDLERS_AT_ONCE);
+  private readonly runner: KeyedRunner;
+  /** A poll found too little room to claim: the handlers finishing call for the next one. */
+  private waiting = false;
   private readonly loop: WakeableLoop;
   private readonly open = new Map<string, OpenClaim>();
   private finished: Array<{ claim: string } & OpenClaim> = [];
@@ -124,6 +124,7 @@ export class EmbeddedSubscription implements Subscription {
     private readonly options: EmbeddedSubscriptionOptions,
     private readonly onClose: () => void,
   ) {
+    this.runner = new KeyedRunner(options.batchSize);
     this.loop = new WakeableLoop({
       round: () => this.poll(),
       idleMs: options.pollMs,
@@ -156,22 +157,33 @@ export class EmbeddedSubscription implements Subscription {
   }
 
   /**
-   * Claims the next window and hands its messages to the handler as slots free up (one key's in
-   * claim order); `'now'` when the window was full, so a backlog is taken without pause.
+   * Claims as many messages as there are free handlers, once at least half of them are free (a
+   * consumer never holds more than it can start: what it cannot handle now stays for the other
+   * consumers of the group); `'now'` when the claim was full, so a backlog is taken without pause.
    */
   private async poll(): Promise<'now' | void> {
     const { batchSize, lockSeconds } = this.options;
-    const rows = await this.options.db.backgroundSql<ClaimedMessage>(CLAIM, [this.group, lockSeconds, this.group, batchSize, batchSize, lockSeconds]);
+    const room = batchSize - this.runner.pending;
+    if (room < batchSize / 2) {
+      this.waiting = true;
+      return;
+    }
+    this.waiting = false;
+    const rows = await this.options.db.backgroundSql<ClaimedMessage>(CLAIM, [this.group, lockSeconds, this.group, room, room, lockSeconds]);
     for (const row of rows) {
       const claim = this.open.get(row.claim);
       if (claim) claim.remaining += 1;
       else this.open.set(row.claim, { remaining: 1, attempts: row.attempts, failed: [] });
     }
+    const full = rows.length >= room;
     for (const row of rows) {
-      await this.runner.slot();
-      this.runner.run(row.order_key ?? undefined, () => this.deliver(row));
+      this.runner.run(row.order_key ?? undefined, async () => {
+        await this.deliver(row);
+        // Half the handlers free again while messages wait: the next claim, without gathering.
+        if ((full || this.waiting) && this.runner.pending <= batchSize / 2) this.loop.hurry();
+      });
     }
-    if (rows.length >= batchSize) return 'now';
+    if (full) return 'now';
   }
 
   /** Keeps the claims in hand locked while their handlers run, however long that takes. */
