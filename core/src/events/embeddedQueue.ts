@@ -12,7 +12,7 @@ export interface EmbeddedQueueOptions {
   pollMs?: number;
   /** How long a message whose handler threw waits before it is delivered again (ms; 1000). */
   redeliveryMs?: number;
-  /** How long a claimed batch is held by its consumer before another may take it (s; 60). */
+  /** How long a claim's lock lasts unless its consumer renews it, as it does while handling it (s; 60). */
   lockSeconds?: number;
   /** Handlers a subscription runs at once, and so the most messages one claim takes (32). */
   batchSize?: number;

@@ -11,7 +11,7 @@ export interface EmbeddedSubscriptionOptions {
   pollMs: number;
   /** How long a message whose handler threw waits before it is delivered again (ms). */
   redeliveryMs: number;
-  /** How long a claimed batch is held before another consumer may take it again (s). */
+  /** How long a claim's lock lasts (s): renewed every third of it while handled, it runs out only when its consumer died. */
   lockSeconds: number;
   /** Handlers run at once, and so the most messages one claim takes. */
   batchSize: number;
