@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QueueMessage } from '../plugin-api/queue.js';
 import { subjectPatternRegex } from '../plugin-api/subjects.js';
@@ -15,6 +14,7 @@ import { openDatabase, type Database } from '../store/database.js';
 import { createTestDatabase, dropTestDatabase } from '../testing/harness.js';
 import { POSTGRES, servicesAvailable } from '../testing/services.js';
 import { silentLogger } from '../testing/silentLogger.js';
+import { cloudEvent, collector, sleep, waitUntil } from '../testing/queueMessages.js';
 import { EmbeddedQueue, type EmbeddedQueueOptions } from './embeddedQueue.js';
 
 const timings = { pollMs: 100, redeliveryMs: 300, lockSeconds: 2 };
@@ -160,8 +160,8 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     const inbox = collector();
     await queue.subscribe('deploydb.>', { group: 'dead-consumer' }, inbox.handler);
 
-    await waitUntil(() => inbox.messages.length >= 4, 'the claimed messages and the later one');
-    await waitUntil(async () => (await claimsOf(db, name)).length === 0, 'the claim to be settled');
+    await eventually(() => inbox.messages.length >= 4, 'the claimed messages and the later one');
+    await eventually(async () => (await claimsOf(db, name)).length === 0, 'the claim to be settled');
     await sleep(QUIET_MS);
     expect(inbox.ids().sort()).toEqual([...taken, later].map((e) => e.id as string).sort());
     for (const e of taken) {
@@ -190,7 +190,7 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     const events = Array.from({ length: 5 }, (_, n) => cloudEvent('deploydb.deployment.started', { n }));
     // One tick: one statement, so the slow consumer claims all five in one window.
     await Promise.all(events.map((e) => slowQueue.publish(e.type as string, e, { id: e.id as string, key: `deployment-${e.data.n}` })));
-    await waitUntil(() => seenBySlow.length === 5, 'the slow consumer to take the batch');
+    await eventually(() => seenBySlow.length === 5, 'the slow consumer to take the batch');
     expect(await claimsOf(store.db, name)).toMatchObject([{ after_id: 0, upto_id: await maxMessageId(store.db), attempts: 1, locked: true }]);
 
     // Another instance of the group, polling all the while: three lock lengths pass.
@@ -203,8 +203,8 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
 
     // The slow handlers finish: the claim is settled and nothing comes again.
     slow.release();
-    await waitUntil(() => finishedBySlow === 5, 'the slow handlers to finish');
-    await waitUntil(async () => (await claimsOf(store.db, name)).length === 0, 'the claim to be settled');
+    await eventually(() => finishedBySlow === 5, 'the slow handlers to finish');
+    await eventually(async () => (await claimsOf(store.db, name)).length === 0, 'the claim to be settled');
     await sleep(QUIET_MS);
     expect(seenBySlow.map((m) => m.deliveryCount)).toEqual([1, 1, 1, 1, 1]);
     expect(inbox.messages).toEqual([]);
@@ -226,20 +226,20 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     });
     const event = cloudEvent('deploydb.deployment.created', { n: 1 });
     await first.publish(event.type as string, event, { id: event.id as string });
-    await waitUntil(() => seenByFirst.length === 1, 'the first consumer to take the message');
+    await eventually(() => seenByFirst.length === 1, 'the first consumer to take the message');
 
     // Its lock runs out (as if it had died): renewals stop, the second consumer takes over and settles.
     await store.db.sql(`update queue_claim set locked_until = now() - interval '1 second' where group_name = ?`, [name]);
     const second = await startQueue(await store.another(), { lockSeconds: 10 });
     const inbox = collector();
     await second.subscribe('deploydb.>', { group: 'takeover' }, inbox.handler);
-    await inbox.waitForCount(1);
-    await waitUntil(async () => (await claimsOf(store.db, name)).length === 0, 'the second consumer to settle');
+    await inbox.waitForCount(1, WAIT_MS);
+    await eventually(async () => (await claimsOf(store.db, name)).length === 0, 'the second consumer to settle');
     expect(inbox.messages[0]!.deliveryCount).toBe(2);
 
     // The first consumer fails late: its claim is gone, so nothing comes back.
     slow.release();
-    await waitUntil(() => failedByFirst, 'the first handler to fail');
+    await eventually(() => failedByFirst, 'the first handler to fail');
     await sleep(QUIET_MS);
     expect(await claimsOf(store.db, name)).toEqual([]);
     expect(inbox.messages).toHaveLength(1);
@@ -263,13 +263,13 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     const events = Array.from({ length: 100 }, (_, n) => cloudEvent('deploydb.deployment.created', { n }));
     await Promise.all(events.map((e) => queue.publish(e.type as string, e, { id: e.id as string })));
 
-    await waitUntil(() => running === 32, '32 handlers to run');
+    await eventually(() => running === 32, '32 handlers to run');
     await sleep(QUIET_MS);
     expect(running).toBe(32);
     held.release();
-    await waitUntil(() => finished === 100, 'every message to be handled');
+    await eventually(() => finished === 100, 'every message to be handled');
     expect(mostAtOnce).toBe(32);
-    await waitUntil(async () => (await claimsOf(db, 'capped|deploydb.>')).length === 0, 'the claims to be settled');
+    await eventually(async () => (await claimsOf(db, 'capped|deploydb.>')).length === 0, 'the claims to be settled');
   }, TEST_TIMEOUT);
 
   it('prunes only the messages below every group\'s position and every claim, once past the retention', async () => {
@@ -279,8 +279,8 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     await queue.subscribe('deploydb.>', { group: 'reader' }, inbox.handler);
     const events = Array.from({ length: 6 }, (_, n) => cloudEvent('deploydb.deployment.created', { n }));
     await Promise.all(events.map((e) => queue.publish(e.type as string, e, { id: e.id as string })));
-    await inbox.waitForCount(6);
-    await waitUntil(async () => (await claimsOf(db, 'reader|deploydb.>')).length === 0, 'the reader to settle');
+    await inbox.waitForCount(6, WAIT_MS);
+    await eventually(async () => (await claimsOf(db, 'reader|deploydb.>')).length === 0, 'the reader to settle');
     const ids = (await db.sql<{ id: string }>('select id::text as id from queue_message order by id')).map((row) => Number(row.id));
 
     // Another group, at the end of the log but holding a claim on the third and later messages.
@@ -312,9 +312,9 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     for (const e of artifacts) await queue.publish(e.type as string, e, { id: e.id as string });
     const last = await maxMessageId(db);
 
-    await waitUntil(async () => (await positionOf(db, 'deployments|deploydb.deployment.*')) === last, 'the group to move to the end of the log');
-    await everything.waitForCount(artifacts.length);
-    await waitUntil(async () => (await claimsOf(db, 'everything|deploydb.>')).length === 0, 'the other group to settle');
+    await eventually(async () => (await positionOf(db, 'deployments|deploydb.deployment.*')) === last, 'the group to move to the end of the log');
+    await everything.waitForCount(artifacts.length, WAIT_MS);
+    await eventually(async () => (await claimsOf(db, 'everything|deploydb.>')).length === 0, 'the other group to settle');
     await sleep(QUIET_MS);
     expect(quiet).toEqual([]);
     expect(await claimsOf(db, 'deployments|deploydb.deployment.*')).toEqual([]);
@@ -324,8 +324,8 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     // Having skipped them, the group still gets the next message it does match, once.
     const deployment = cloudEvent('deploydb.deployment.created', {});
     await queue.publish(deployment.type as string, deployment, { id: deployment.id as string });
-    await waitUntil(() => quiet.length >= 1, 'the matching message');
-    await waitUntil(async () => (await claimsOf(db, 'deployments|deploydb.deployment.*')).length === 0, 'its claim to be settled');
+    await eventually(() => quiet.length >= 1, 'the matching message');
+    await eventually(async () => (await claimsOf(db, 'deployments|deploydb.deployment.*')).length === 0, 'its claim to be settled');
     await sleep(QUIET_MS);
     expect(quiet.map((m) => [m.id, m.deliveryCount])).toEqual([[deployment.id, 1]]);
     expect(await positionOf(db, 'deployments|deploydb.deployment.*')).toBe(await maxMessageId(db));
@@ -387,8 +387,8 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     expect(log).toEqual({ messages: total, ids: total });
 
     for (const { name, received } of groups) {
-      await waitUntil(() => received.length >= total, () => `${name}: ${total} messages, got ${received.length}`);
-      await waitUntil(async () => (await claimsOf(store.db, name)).length === 0, `${name}: the claims to be settled`);
+      await eventually(() => received.length >= total, () => `${name}: ${total} messages, got ${received.length}`);
+      await eventually(async () => (await claimsOf(store.db, name)).length === 0, `${name}: the claims to be settled`);
     }
     await sleep(QUIET_MS);
     const last = await maxMessageId(store.db);
@@ -425,7 +425,7 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
 
       const slow = cloudEvent('deploydb.deployment.slow', {});
       const slowPublished = slowQueue.publish(slow.type, slow, { id: slow.id });
-      await waitUntil(
+      await eventually(
         async () =>
           (await store.db.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event = 'PgSleep' and datname = current_database()`))[0]
             .n > 0,
@@ -434,8 +434,8 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
       const fast = Array.from({ length: 3 }, (_, n) => cloudEvent('deploydb.deployment.created', { n }));
       await Promise.all([slowPublished, ...fast.map((e) => fastQueue.publish(e.type, e, { id: e.id }))]);
 
-      await inbox.waitForCount(4);
-      await waitUntil(async () => (await claimsOf(store.db, 'audit|deploydb.deployment.*')).length === 0, 'the claims to be settled');
+      await inbox.waitForCount(4, WAIT_MS);
+      await eventually(async () => (await claimsOf(store.db, 'audit|deploydb.deployment.*')).length === 0, 'the claims to be settled');
       await sleep(QUIET_MS);
       expect(inbox.ids().sort()).toEqual([slow, ...fast].map((e) => e.id).sort());
       expect(await positionOf(store.db, 'audit|deploydb.deployment.*')).toBe(await maxMessageId(store.db));
@@ -469,15 +469,15 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     expect(await queue.takeFromOutbox(3)).toBe(3);
     expect(await published()).toEqual(outbox.slice(0, 3).map((o) => o.id));
     expect(await logged()).toEqual(outbox.slice(0, 3).map((o) => ({ message_id: o.eventId, type: o.type, order_key: o.key })));
-    await inbox.waitForCount(3);
+    await inbox.waitForCount(3, WAIT_MS);
 
     expect(await queue.takeFromOutbox(3)).toBe(2);
     expect(await published()).toEqual(outbox.map((o) => o.id));
     expect(await logged()).toEqual(outbox.map((o) => ({ message_id: o.eventId, type: o.type, order_key: o.key })));
     expect(await queue.takeFromOutbox(3)).toBe(0);
 
-    await inbox.waitForCount(outbox.length);
-    await waitUntil(async () => (await claimsOf(db, 'relayed|deploydb.>')).length === 0, 'the claims to be settled');
+    await inbox.waitForCount(outbox.length, WAIT_MS);
+    await eventually(async () => (await claimsOf(db, 'relayed|deploydb.>')).length === 0, 'the claims to be settled');
     await sleep(QUIET_MS);
     expect(inbox.messages).toHaveLength(outbox.length);
     for (const o of outbox) {
@@ -538,8 +538,8 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     const caughtUpInbox = collector();
     await queue.subscribe('deploydb.deployment.*', { group: 'legacy' }, inbox.handler);
     await queue.subscribe('deploydb.>', { group: 'caught-up' }, caughtUpInbox.handler);
-    await inbox.waitForCount(1);
-    await waitUntil(async () => (await claimsOf(db, legacy)).length === 0, 'the upgraded claim to be settled');
+    await inbox.waitForCount(1, WAIT_MS);
+    await eventually(async () => (await claimsOf(db, legacy)).length === 0, 'the upgraded claim to be settled');
     await sleep(QUIET_MS);
     expect(inbox.messages.map((m) => [m.id, m.deliveryCount])).toEqual([[events[1].id, 3]]);
     expect(inbox.messages[0].event).toEqual(events[1]);
@@ -571,41 +571,7 @@ async function tableExists(db: Database, table: string): Promise<boolean> {
   return row.present;
 }
 
-/** A CloudEvent as DeployDB publishes it, with a fresh id. */
-function cloudEvent(type: string, data: Record<string, unknown>) {
-  return {
-    specversion: '1.0',
-    id: randomUUID(),
-    source: 'deploydb',
-    type,
-    time: new Date().toISOString(),
-    subject: 'deployments/claims',
-    datacontenttype: 'application/json',
-    data,
-  };
-}
-
-function collector() {
-  const messages: QueueMessage[] = [];
-  return {
-    messages,
-    ids: () => messages.map((m) => m.id),
-    handler: async (message: QueueMessage) => {
-      messages.push(message);
-    },
-    waitForCount: (count: number) => waitUntil(() => messages.length >= count, () => `${count} message(s), got ${messages.length}`),
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await sleep(25);
-  }
+/** Waits for what a test expects, up to {@link WAIT_MS}. */
+function eventually(condition: () => boolean | Promise<boolean>, what: string | (() => string)): Promise<void> {
+  return waitUntil(condition, WAIT_MS, what);
 }

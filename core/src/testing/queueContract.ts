@@ -8,9 +8,9 @@
  * });
  * ```
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QueueMessage, QueueProvider, Subscription } from '../plugin-api/queue.js';
+import { cloudEvent, collector, sleep, waitUntil } from './queueMessages.js';
 
 /** What the contract's factory hands back for one test. */
 export interface QueueContractSubject {
@@ -282,47 +282,6 @@ export function queueProviderContract(
       await waitUntil(() => inbox.ids().includes(after.id as string), 15_000, 'the message published after the restart');
     }, 60_000);
   });
-}
-
-/** A CloudEvent as DeployDB publishes it, with a fresh id. */
-function cloudEvent(type: string, data: Record<string, unknown>): Record<string, unknown> {
-  return {
-    specversion: '1.0',
-    id: randomUUID(),
-    source: 'deploydb',
-    type,
-    time: new Date().toISOString(),
-    subject: 'deployments/contract',
-    datacontenttype: 'application/json',
-    data,
-  };
-}
-
-function collector(handlerDelayMs = 0) {
-  const messages: QueueMessage[] = [];
-  return {
-    messages,
-    ids: () => messages.map((m) => m.id),
-    handler: async (message: QueueMessage) => {
-      messages.push(message);
-      if (handlerDelayMs > 0) await sleep(handlerDelayMs);
-    },
-    waitForCount: (count: number, timeoutMs: number) =>
-      waitUntil(() => messages.length >= count, timeoutMs, `${count} message(s), got ${messages.length}`),
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
