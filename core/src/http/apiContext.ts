@@ -5,6 +5,7 @@ import type { LedgerReads } from '../store/ledgerReads.js';
 import type { HealthReport } from '../kernel/health.js';
 import type { TriggerService } from '../events/triggers/triggerService.js';
 import type { WebhookDeliveries } from '../events/webhooks/deliveries.js';
+import type { DashboardAssets } from './dashboardAssets.js';
 
 /** What routes may use: the ledger's commands and reads, the current configuration, the kernel's admin hooks. */
 export interface ApiContext {
@@ -12,6 +13,7 @@ export interface ApiContext {
   reads: LedgerReads;
   triggers: TriggerService;
   webhooks: WebhookDeliveries;
+  dashboard: DashboardAssets;
   config(): DeployDbConfig;
   model(): ModelIndex;
   /** Reloads deploydb.yaml; throws the configuration's errors and keeps the old one. */

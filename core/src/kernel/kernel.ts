@@ -9,6 +9,7 @@ import { Ledger } from '../domain/ledger.js';
 import type { CurrentModel } from '../domain/ports.js';
 import { Authenticator } from '../http/auth.js';
 import { createApp } from '../http/app.js';
+import { DashboardAssets } from '../http/dashboardAssets.js';
 import type { ApiContext } from '../http/apiContext.js';
 import { Metrics } from '../http/metrics.js';
 import { openApiDocument } from '../http/openapi.js';
@@ -161,6 +162,7 @@ export class Kernel {
         reads,
         triggers,
         webhooks: webhooks.deliveries,
+        dashboard: new DashboardAssets(),
         config: () => kernel!.configuration,
         model: () => kernel!.current.index,
         reload: () => kernel!.reload(),
