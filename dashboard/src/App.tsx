@@ -42,7 +42,8 @@ export function App() {
 
 function TopBar({ authEnabled }: { authEnabled: boolean }) {
   const current = route.value.page;
-  const section = ['service', 'artifact', 'deployment'].includes(current) ? '' : current;
+  // Detail pages belong to no section of the menu.
+  const section = ['service', 'artifact', 'deployment'].includes(current) ? null : current;
   const live = streamState.value;
   return (
     <header class="topbar">

@@ -58,7 +58,7 @@ export function ApprovalDialog({
           id="approval-reason"
           rows={3}
           value={reason}
-          required={!approving}
+          aria-required={approving ? undefined : 'true'}
           aria-invalid={problem !== null && !approving && !reason.trim() ? 'true' : undefined}
           aria-describedby={problem ? 'approval-problem' : undefined}
           onInput={(e) => setReason(e.currentTarget.value)}

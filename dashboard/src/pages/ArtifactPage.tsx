@@ -65,7 +65,7 @@ export function FlowJourney({ flow, config }: { flow: Flow; config: Configuratio
                 {(deployment ? deployment.promotions.map((p) => [p.promotion, p.status] as const) : promotionsFor(service, pipeline, environment).map((p) => [p, null] as const)).map(
                   ([name, status]: readonly [string, PromotionStatus | null]) => (
                     <li key={name}>
-                      {status ? <PromotionMark status={status} /> : <span class="mark tone-idle compact">waiting</span>} <span>{name}</span>
+                      <span class="stage-promotion-name">{name}</span> <PromotionMark status={status ?? 'NOT_STARTED'} />
                     </li>
                   ),
                 )}

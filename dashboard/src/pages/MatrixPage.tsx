@@ -8,6 +8,10 @@ import { DeploymentMark } from '../ui/StatusMark';
 import { Ago } from '../ui/Time';
 import { useQuery } from '../useQuery';
 
+/** Column widths in pixels: environments share the room equally, and scroll when it runs out. */
+const SERVICE_COLUMN = 170;
+const ENVIRONMENT_COLUMN = 150;
+
 interface Row {
   service: ServiceConfig;
   cells: Map<string, ServiceEnvironment>;
@@ -39,7 +43,7 @@ export function MatrixPage() {
         <>
           <Summary rows={data.rows} />
           <div class="scroll-x matrix-wrap" tabIndex={0} role="region" aria-label="Services by environment">
-            <table class="matrix">
+            <table class="matrix" style={{ minWidth: `${SERVICE_COLUMN + data.environments.length * ENVIRONMENT_COLUMN}px` }}>
               <thead>
                 <tr>
                   <th scope="col" class="matrix-corner">

@@ -50,8 +50,9 @@ export function DeploymentMark({ deployment, compact }: { deployment: Pick<Deplo
   return <Badge mark={deploymentMark(deployment)} compact={compact} />;
 }
 
+/** A status as reported, in its own word (for histories, where "waiting" would misread CREATED). */
 export function DeploymentStatusMark({ status }: { status: DeploymentStatus }) {
-  return <Badge mark={DEPLOYMENT[status]} />;
+  return <Badge mark={{ ...DEPLOYMENT[status], label: status.toLowerCase() }} />;
 }
 
 export function PromotionMark({ status }: { status: PromotionStatus }) {
