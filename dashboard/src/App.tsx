@@ -143,7 +143,7 @@ function SignIn({ problem }: { problem: string | null }) {
         }}
       >
         <h1>DeployDB</h1>
-        <p>This DeployDB asks for a token. It is kept for this browser tab only, and forgotten when the tab closes.</p>
+        <p class="signin-intro">This DeployDB asks for a token. It is kept for this browser tab only, and forgotten when the tab closes.</p>
         <label for="token">API token</label>
         <input id="token" type="password" autoComplete="current-password" value={token} onInput={(e) => setToken(e.currentTarget.value)} required autoFocus />
         {problem ? (

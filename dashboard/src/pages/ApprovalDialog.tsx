@@ -72,7 +72,7 @@ export function ApprovalDialog({
           <button type="button" class="button" onClick={onClose} disabled={busy}>
             Cancel
           </button>
-          <button type="submit" class={`button ${approving ? 'button-primary' : 'button-danger'}`} disabled={busy}>
+          <button type="submit" class={`button ${approving ? 'button-approve' : 'button-primary button-danger'}`} disabled={busy}>
             {busy ? 'Sending…' : approving ? 'Approve' : 'Reject'}
           </button>
         </div>

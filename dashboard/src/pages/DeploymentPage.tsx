@@ -194,7 +194,7 @@ function PromotionCard({
       <Evidence result={result} />
       {decidable ? (
         <div class="promotion-actions">
-          <button type="button" class="button button-primary" onClick={() => onDecide('SUCCESS')}>
+          <button type="button" class="button button-approve" onClick={() => onDecide('SUCCESS')}>
             Approve
           </button>
           <button type="button" class="button button-danger" onClick={() => onDecide('FAILED')}>
