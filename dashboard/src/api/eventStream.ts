@@ -65,11 +65,16 @@ async function* messages(body: ReadableStream<Uint8Array>, signal: AbortSignal):
   let buffer = '';
   let message: SseMessage = { id: null, event: null, data: '' };
   let hasData = false;
+  let endedWithCr = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += decoder.decode(value, { stream: true });
+      let text = decoder.decode(value, { stream: true });
+      // A CR ending the last chunk and an LF starting this one are one line break, not two.
+      if (endedWithCr && text.startsWith('\n')) text = text.slice(1);
+      endedWithCr = text.endsWith('\r');
+      buffer += text;
       const lines = buffer.split(/\r\n|\r|\n/);
       buffer = lines.pop() ?? '';
       for (const line of lines) {

@@ -1,6 +1,7 @@
 import { allPages, api, unwrap } from '../api/client';
 import type { Artifact, Flow, PromotionStatus } from '../api/types';
-import { loadConfiguration, promotionsFor, type Configuration } from '../data';
+import { loadConfiguration, type Configuration } from '../data';
+import { promotionsFor } from '../pipelineOrder';
 import { href } from '../router';
 import { Empty, ErrorNotice, Loading } from '../ui/Notice';
 import { Page, Section } from '../ui/Page';

@@ -1,5 +1,6 @@
 import type { Deployment, ServiceConfig, ServiceEnvironment } from '../api/types';
-import { environmentOrder, loadConfiguration, serviceEnvironments } from '../data';
+import { loadConfiguration, serviceEnvironments } from '../data';
+import { environmentOrder } from '../pipelineOrder';
 import { href } from '../router';
 import { Icon } from '../ui/Icon';
 import { Empty, ErrorNotice, Loading } from '../ui/Notice';

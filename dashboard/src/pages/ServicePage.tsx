@@ -1,6 +1,7 @@
 import { api, unwrap } from '../api/client';
 import type { Deployment } from '../api/types';
-import { environmentsOf, loadConfiguration, serviceEnvironments } from '../data';
+import { loadConfiguration, serviceEnvironments } from '../data';
+import { environmentsOf } from '../pipelineOrder';
 import { href, replaceQuery, route } from '../router';
 import { duration } from '../ui/format';
 import { Icon } from '../ui/Icon';
