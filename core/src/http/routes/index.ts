@@ -4,6 +4,8 @@ import { artifactRoutes } from './artifacts.js';
 import { configurationRoutes } from './configuration.js';
 import { dashboardRoutes } from './dashboard.js';
 import { deploymentRoutes } from './deployments.js';
+import { doraRoutes } from './dora.js';
+import { placementRoutes } from './placements.js';
 import { flowRoutes } from './flows.js';
 import { identityRoutes } from './identity.js';
 import { systemRoutes } from './system.js';
@@ -12,5 +14,17 @@ import { webhookRoutes } from './webhooks.js';
 
 /** Every route of the API, in the order they are matched. */
 export function apiRoutes(api: ApiContext): RouteSpec[] {
-  return [...artifactRoutes(api), ...deploymentRoutes(api), ...triggerRoutes(api.triggers), ...flowRoutes(api), ...configurationRoutes(api), ...webhookRoutes(api.webhooks), ...systemRoutes(api), ...identityRoutes(), ...dashboardRoutes(api.dashboard)];
+  return [
+    ...artifactRoutes(api),
+    ...deploymentRoutes(api),
+    ...triggerRoutes(api.triggers),
+    ...flowRoutes(api),
+    ...placementRoutes(api),
+    ...doraRoutes(api),
+    ...configurationRoutes(api),
+    ...webhookRoutes(api.webhooks),
+    ...systemRoutes(api),
+    ...identityRoutes(),
+    ...dashboardRoutes(api.dashboard),
+  ];
 }
