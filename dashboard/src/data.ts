@@ -20,10 +20,11 @@ export async function loadConfiguration(): Promise<Configuration> {
   return { services: services.items, pipelines: pipelines.items, environments: environments.items, promotions: promotions.items };
 }
 
-export async function serviceEnvironments(name: string): Promise<ServiceEnvironment[]> {
-  return (await unwrap(api.GET('/api/services/{name}/environments', { params: { path: { name } } }))) as ServiceEnvironment[];
+/** What runs in each environment of a service, now or as of `at` (ISO-8601). */
+export function serviceEnvironments(name: string, at?: string): Promise<ServiceEnvironment[]> {
+  return unwrap(api.GET('/api/services/{name}/environments', { params: { path: { name }, query: { at } } }));
 }
 
-export async function deployment(id: number): Promise<Deployment> {
-  return (await unwrap(api.GET('/api/deployments/{id}', { params: { path: { id } } }))) as Deployment;
+export function deployment(id: number): Promise<Deployment> {
+  return unwrap(api.GET('/api/deployments/{id}', { params: { path: { id } } }));
 }

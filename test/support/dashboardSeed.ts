@@ -94,7 +94,11 @@ export async function seedDemo(call: Call): Promise<void> {
   await walk(call, 'com.acme:checkout-api', '2.4.0', 'prod', 'VERIFIED');
   await walk(call, 'com.acme:checkout-api', '2.4.1', 'preprod', 'COMPLETED');
   await walk(call, 'com.acme:checkout-api', '2.5.0-rc.1', 'dev', 'STARTED');
+  await walk(call, 'com.acme:payments', '1.12.2', 'prod', 'VERIFIED');
   await walk(call, 'com.acme:payments', '1.12.3', 'prod', 'VERIFIED');
+  // 1.12.3 misbehaved in prod: the deployer rolled back to 1.12.2 outside the flow.
+  const rollback = await call('POST', '/api/services/payments/environments/prod/rollback', { reason: 'card declines up after 1.12.3' });
+  await call('PATCH', `/api/deployments/${rollback.id}`, { status: 'COMPLETED' });
   await walk(call, 'com.acme:payments', '1.13.0', 'preprod', 'CREATED');
   await walk(call, 'com.acme:search', '0.9.8', 'prod', 'VERIFIED');
   await walk(call, 'com.acme:search-indexer', '0.4.2', 'integ', 'VERIFIED');

@@ -37,6 +37,10 @@ export interface paths {
                                 name: string;
                                 version: string;
                                 sourceUrl: string;
+                                /** @description the source revision, e.g. a commit SHA */
+                                revision: string | null;
+                                /** @description when that revision was committed */
+                                committedAt: string | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO-8601 UTC
@@ -92,6 +96,13 @@ export interface paths {
                         name: string;
                         version: string;
                         sourceUrl: string;
+                        /** @description the source revision, e.g. a commit SHA */
+                        revision?: string;
+                        /**
+                         * Format: date-time
+                         * @description when that revision was committed (ISO-8601)
+                         */
+                        committedAt?: string;
                     };
                 };
             };
@@ -110,6 +121,10 @@ export interface paths {
                             name: string;
                             version: string;
                             sourceUrl: string;
+                            /** @description the source revision, e.g. a commit SHA */
+                            revision: string | null;
+                            /** @description when that revision was committed */
+                            committedAt: string | null;
                             /**
                              * Format: date-time
                              * @description ISO-8601 UTC
@@ -124,6 +139,10 @@ export interface paths {
                                     name: string;
                                     version: string;
                                     sourceUrl: string;
+                                    /** @description the source revision, e.g. a commit SHA */
+                                    revision: string | null;
+                                    /** @description when that revision was committed */
+                                    committedAt: string | null;
                                     /**
                                      * Format: date-time
                                      * @description ISO-8601 UTC
@@ -135,13 +154,18 @@ export interface paths {
                                 status: "RUNNING" | "SUCCESS" | "FAILED";
                                 deployments: {
                                     id: number;
-                                    flowId: number;
+                                    /** @description null for a direct deployment */
+                                    flowId: number | null;
                                     artifact: {
                                         id: number;
                                         group: string;
                                         name: string;
                                         version: string;
                                         sourceUrl: string;
+                                        /** @description the source revision, e.g. a commit SHA */
+                                        revision: string | null;
+                                        /** @description when that revision was committed */
+                                        committedAt: string | null;
                                         /**
                                          * Format: date-time
                                          * @description ISO-8601 UTC
@@ -149,9 +173,13 @@ export interface paths {
                                         createdAt: string;
                                     };
                                     service: string;
-                                    pipeline: string;
+                                    /** @description null for a direct deployment */
+                                    pipeline: string | null;
                                     environment: string;
                                     status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                                    kind: "flow" | "rollback" | "hotfix" | "manual";
+                                    /** @description the last reason reported for it */
+                                    reason: string | null;
                                     promotions: {
                                         id: number;
                                         /** @description the promotion key */
@@ -176,6 +204,11 @@ export interface paths {
                                          */
                                         updatedAt: string;
                                     }[];
+                                    /**
+                                     * Format: date-time
+                                     * @description when it reached its status
+                                     */
+                                    statusAt: string;
                                     /**
                                      * Format: date-time
                                      * @description ISO-8601 UTC
@@ -307,6 +340,10 @@ export interface paths {
                                 name: string;
                                 version: string;
                                 sourceUrl: string;
+                                /** @description the source revision, e.g. a commit SHA */
+                                revision: string | null;
+                                /** @description when that revision was committed */
+                                committedAt: string | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO-8601 UTC
@@ -385,6 +422,10 @@ export interface paths {
                             name: string;
                             version: string;
                             sourceUrl: string;
+                            /** @description the source revision, e.g. a commit SHA */
+                            revision: string | null;
+                            /** @description when that revision was committed */
+                            committedAt: string | null;
                             /**
                              * Format: date-time
                              * @description ISO-8601 UTC
@@ -470,6 +511,10 @@ export interface paths {
                             name: string;
                             version: string;
                             sourceUrl: string;
+                            /** @description the source revision, e.g. a commit SHA */
+                            revision: string | null;
+                            /** @description when that revision was committed */
+                            committedAt: string | null;
                             /**
                              * Format: date-time
                              * @description ISO-8601 UTC
@@ -557,13 +602,18 @@ export interface paths {
                         "application/json": {
                             items: {
                                 id: number;
-                                flowId: number;
+                                /** @description null for a direct deployment */
+                                flowId: number | null;
                                 artifact: {
                                     id: number;
                                     group: string;
                                     name: string;
                                     version: string;
                                     sourceUrl: string;
+                                    /** @description the source revision, e.g. a commit SHA */
+                                    revision: string | null;
+                                    /** @description when that revision was committed */
+                                    committedAt: string | null;
                                     /**
                                      * Format: date-time
                                      * @description ISO-8601 UTC
@@ -571,9 +621,13 @@ export interface paths {
                                     createdAt: string;
                                 };
                                 service: string;
-                                pipeline: string;
+                                /** @description null for a direct deployment */
+                                pipeline: string | null;
                                 environment: string;
                                 status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                                kind: "flow" | "rollback" | "hotfix" | "manual";
+                                /** @description the last reason reported for it */
+                                reason: string | null;
                                 promotions: {
                                     id: number;
                                     /** @description the promotion key */
@@ -598,6 +652,11 @@ export interface paths {
                                      */
                                     updatedAt: string;
                                 }[];
+                                /**
+                                 * Format: date-time
+                                 * @description when it reached its status
+                                 */
+                                statusAt: string;
                                 /**
                                  * Format: date-time
                                  * @description ISO-8601 UTC
@@ -643,7 +702,176 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /** Record a deployment outside any flow: a rollback, a hotfix, a deploy by hand (status CREATED unless given) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the service key */
+                        service: string;
+                        /** @description the environment key */
+                        environment: string;
+                        kind: "rollback" | "hotfix" | "manual";
+                        status?: "CREATED" | "STARTED" | "COMPLETED";
+                        reason?: string;
+                        artifact: {
+                            group: string;
+                            name: string;
+                            version: string;
+                        };
+                    } | {
+                        /** @description the service key */
+                        service: string;
+                        /** @description the environment key */
+                        environment: string;
+                        kind: "rollback" | "hotfix" | "manual";
+                        status?: "CREATED" | "STARTED" | "COMPLETED";
+                        reason?: string;
+                        artifactId: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description The deployment recorded */
+                201: {
+                    headers: {
+                        /** @description the deployment URL */
+                        Location?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description null for a direct deployment */
+                            flowId: number | null;
+                            artifact: {
+                                id: number;
+                                group: string;
+                                name: string;
+                                version: string;
+                                sourceUrl: string;
+                                /** @description the source revision, e.g. a commit SHA */
+                                revision: string | null;
+                                /** @description when that revision was committed */
+                                committedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                createdAt: string;
+                            };
+                            service: string;
+                            /** @description null for a direct deployment */
+                            pipeline: string | null;
+                            environment: string;
+                            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                            kind: "flow" | "rollback" | "hotfix" | "manual";
+                            /** @description the last reason reported for it */
+                            reason: string | null;
+                            promotions: {
+                                id: number;
+                                /** @description the promotion key */
+                                promotion: string;
+                                type: string;
+                                status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
+                                infoUrl: string | null;
+                                reason: string | null;
+                                actor: string | null;
+                                /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
+                                evidence: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                updatedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description when it reached its status
+                             */
+                            statusAt: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 UTC
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 UTC
+                             */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Missing or unknown bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token lacks the role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body over 1 MiB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body fails the schema */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -677,13 +905,18 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: number;
-                            flowId: number;
+                            /** @description null for a direct deployment */
+                            flowId: number | null;
                             artifact: {
                                 id: number;
                                 group: string;
                                 name: string;
                                 version: string;
                                 sourceUrl: string;
+                                /** @description the source revision, e.g. a commit SHA */
+                                revision: string | null;
+                                /** @description when that revision was committed */
+                                committedAt: string | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO-8601 UTC
@@ -691,9 +924,13 @@ export interface paths {
                                 createdAt: string;
                             };
                             service: string;
-                            pipeline: string;
+                            /** @description null for a direct deployment */
+                            pipeline: string | null;
                             environment: string;
                             status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                            kind: "flow" | "rollback" | "hotfix" | "manual";
+                            /** @description the last reason reported for it */
+                            reason: string | null;
                             promotions: {
                                 id: number;
                                 /** @description the promotion key */
@@ -718,6 +955,11 @@ export interface paths {
                                  */
                                 updatedAt: string;
                             }[];
+                            /**
+                             * Format: date-time
+                             * @description when it reached its status
+                             */
+                            statusAt: string;
                             /**
                              * Format: date-time
                              * @description ISO-8601 UTC
@@ -801,13 +1043,18 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: number;
-                            flowId: number;
+                            /** @description null for a direct deployment */
+                            flowId: number | null;
                             artifact: {
                                 id: number;
                                 group: string;
                                 name: string;
                                 version: string;
                                 sourceUrl: string;
+                                /** @description the source revision, e.g. a commit SHA */
+                                revision: string | null;
+                                /** @description when that revision was committed */
+                                committedAt: string | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO-8601 UTC
@@ -815,9 +1062,13 @@ export interface paths {
                                 createdAt: string;
                             };
                             service: string;
-                            pipeline: string;
+                            /** @description null for a direct deployment */
+                            pipeline: string | null;
                             environment: string;
                             status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                            kind: "flow" | "rollback" | "hotfix" | "manual";
+                            /** @description the last reason reported for it */
+                            reason: string | null;
                             promotions: {
                                 id: number;
                                 /** @description the promotion key */
@@ -842,6 +1093,11 @@ export interface paths {
                                  */
                                 updatedAt: string;
                             }[];
+                            /**
+                             * Format: date-time
+                             * @description when it reached its status
+                             */
+                            statusAt: string;
                             /**
                              * Format: date-time
                              * @description ISO-8601 UTC
@@ -1279,6 +1535,10 @@ export interface paths {
                                     name: string;
                                     version: string;
                                     sourceUrl: string;
+                                    /** @description the source revision, e.g. a commit SHA */
+                                    revision: string | null;
+                                    /** @description when that revision was committed */
+                                    committedAt: string | null;
                                     /**
                                      * Format: date-time
                                      * @description ISO-8601 UTC
@@ -1290,13 +1550,18 @@ export interface paths {
                                 status: "RUNNING" | "SUCCESS" | "FAILED";
                                 deployments: {
                                     id: number;
-                                    flowId: number;
+                                    /** @description null for a direct deployment */
+                                    flowId: number | null;
                                     artifact: {
                                         id: number;
                                         group: string;
                                         name: string;
                                         version: string;
                                         sourceUrl: string;
+                                        /** @description the source revision, e.g. a commit SHA */
+                                        revision: string | null;
+                                        /** @description when that revision was committed */
+                                        committedAt: string | null;
                                         /**
                                          * Format: date-time
                                          * @description ISO-8601 UTC
@@ -1304,9 +1569,13 @@ export interface paths {
                                         createdAt: string;
                                     };
                                     service: string;
-                                    pipeline: string;
+                                    /** @description null for a direct deployment */
+                                    pipeline: string | null;
                                     environment: string;
                                     status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                                    kind: "flow" | "rollback" | "hotfix" | "manual";
+                                    /** @description the last reason reported for it */
+                                    reason: string | null;
                                     promotions: {
                                         id: number;
                                         /** @description the promotion key */
@@ -1331,6 +1600,11 @@ export interface paths {
                                          */
                                         updatedAt: string;
                                     }[];
+                                    /**
+                                     * Format: date-time
+                                     * @description when it reached its status
+                                     */
+                                    statusAt: string;
                                     /**
                                      * Format: date-time
                                      * @description ISO-8601 UTC
@@ -1427,6 +1701,10 @@ export interface paths {
                                 name: string;
                                 version: string;
                                 sourceUrl: string;
+                                /** @description the source revision, e.g. a commit SHA */
+                                revision: string | null;
+                                /** @description when that revision was committed */
+                                committedAt: string | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO-8601 UTC
@@ -1438,13 +1716,18 @@ export interface paths {
                             status: "RUNNING" | "SUCCESS" | "FAILED";
                             deployments: {
                                 id: number;
-                                flowId: number;
+                                /** @description null for a direct deployment */
+                                flowId: number | null;
                                 artifact: {
                                     id: number;
                                     group: string;
                                     name: string;
                                     version: string;
                                     sourceUrl: string;
+                                    /** @description the source revision, e.g. a commit SHA */
+                                    revision: string | null;
+                                    /** @description when that revision was committed */
+                                    committedAt: string | null;
                                     /**
                                      * Format: date-time
                                      * @description ISO-8601 UTC
@@ -1452,9 +1735,13 @@ export interface paths {
                                     createdAt: string;
                                 };
                                 service: string;
-                                pipeline: string;
+                                /** @description null for a direct deployment */
+                                pipeline: string | null;
                                 environment: string;
                                 status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                                kind: "flow" | "rollback" | "hotfix" | "manual";
+                                /** @description the last reason reported for it */
+                                reason: string | null;
                                 promotions: {
                                     id: number;
                                     /** @description the promotion key */
@@ -1481,6 +1768,11 @@ export interface paths {
                                 }[];
                                 /**
                                  * Format: date-time
+                                 * @description when it reached its status
+                                 */
+                                statusAt: string;
+                                /**
+                                 * Format: date-time
                                  * @description ISO-8601 UTC
                                  */
                                 createdAt: string;
@@ -1500,6 +1792,844 @@ export interface paths {
                              * @description ISO-8601 UTC
                              */
                             updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Malformed JSON, or a bad path or query parameter */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or unknown bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token lacks the role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/environments/{name}/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What runs in an environment: per service, its current deployment and since when (now, or ?at= a past moment) */
+        get: {
+            parameters: {
+                query?: {
+                    at?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One item per service with a current deployment there, in configuration order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            service: string;
+                            artifact: {
+                                id: number;
+                                group: string;
+                                name: string;
+                                version: string;
+                                sourceUrl: string;
+                                /** @description the source revision, e.g. a commit SHA */
+                                revision: string | null;
+                                /** @description when that revision was committed */
+                                committedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                createdAt: string;
+                            };
+                            deploymentId: number;
+                            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                            /**
+                             * Format: date-time
+                             * @description when it reached that status
+                             */
+                            since: string;
+                        }[];
+                    };
+                };
+                /** @description Malformed JSON, or a bad path or query parameter */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or unknown bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token lacks the role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{name}/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service in each environment of its pipelines, in pipeline order: the current deployment and the one in flight (now, or ?at=) */
+        get: {
+            parameters: {
+                query?: {
+                    at?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One item per environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            environment: string;
+                            current: {
+                                id: number;
+                                /** @description null for a direct deployment */
+                                flowId: number | null;
+                                artifact: {
+                                    id: number;
+                                    group: string;
+                                    name: string;
+                                    version: string;
+                                    sourceUrl: string;
+                                    /** @description the source revision, e.g. a commit SHA */
+                                    revision: string | null;
+                                    /** @description when that revision was committed */
+                                    committedAt: string | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 UTC
+                                     */
+                                    createdAt: string;
+                                };
+                                service: string;
+                                /** @description null for a direct deployment */
+                                pipeline: string | null;
+                                environment: string;
+                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                                kind: "flow" | "rollback" | "hotfix" | "manual";
+                                /** @description the last reason reported for it */
+                                reason: string | null;
+                                promotions: {
+                                    id: number;
+                                    /** @description the promotion key */
+                                    promotion: string;
+                                    type: string;
+                                    status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
+                                    infoUrl: string | null;
+                                    reason: string | null;
+                                    actor: string | null;
+                                    /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
+                                    evidence: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 UTC
+                                     */
+                                    createdAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 UTC
+                                     */
+                                    updatedAt: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description when it reached its status
+                                 */
+                                statusAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                updatedAt: string;
+                            } | null;
+                            inFlight: {
+                                id: number;
+                                /** @description null for a direct deployment */
+                                flowId: number | null;
+                                artifact: {
+                                    id: number;
+                                    group: string;
+                                    name: string;
+                                    version: string;
+                                    sourceUrl: string;
+                                    /** @description the source revision, e.g. a commit SHA */
+                                    revision: string | null;
+                                    /** @description when that revision was committed */
+                                    committedAt: string | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 UTC
+                                     */
+                                    createdAt: string;
+                                };
+                                service: string;
+                                /** @description null for a direct deployment */
+                                pipeline: string | null;
+                                environment: string;
+                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                                kind: "flow" | "rollback" | "hotfix" | "manual";
+                                /** @description the last reason reported for it */
+                                reason: string | null;
+                                promotions: {
+                                    id: number;
+                                    /** @description the promotion key */
+                                    promotion: string;
+                                    type: string;
+                                    status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
+                                    infoUrl: string | null;
+                                    reason: string | null;
+                                    actor: string | null;
+                                    /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
+                                    evidence: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 UTC
+                                     */
+                                    createdAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 UTC
+                                     */
+                                    updatedAt: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description when it reached its status
+                                 */
+                                statusAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                updatedAt: string;
+                            } | null;
+                        }[];
+                    };
+                };
+                /** @description Malformed JSON, or a bad path or query parameter */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or unknown bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token lacks the role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{name}/environments/{env}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each time a deployment became current there, newest first, with when it stopped being current */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of history, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                deploymentId: number;
+                                artifact: {
+                                    id: number;
+                                    group: string;
+                                    name: string;
+                                    version: string;
+                                    sourceUrl: string;
+                                    /** @description the source revision, e.g. a commit SHA */
+                                    revision: string | null;
+                                    /** @description when that revision was committed */
+                                    committedAt: string | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 UTC
+                                     */
+                                    createdAt: string;
+                                };
+                                kind: "flow" | "rollback" | "hotfix" | "manual";
+                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                                /**
+                                 * Format: date-time
+                                 * @description when it became current
+                                 */
+                                from: string;
+                                /** @description when it stopped being current; null while it is */
+                                to: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON, or a bad path or query parameter */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or unknown bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token lacks the role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/environments/{a}/diff/{b}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What differs between two environments: per service whose pipelines include either, what runs in each (now, or ?at=) */
+        get: {
+            parameters: {
+                query?: {
+                    at?: string;
+                };
+                header?: never;
+                path: {
+                    a: string;
+                    b: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One item per service, in configuration order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            service: string;
+                            a: {
+                                deploymentId: number;
+                                artifact: {
+                                    id: number;
+                                    group: string;
+                                    name: string;
+                                    version: string;
+                                    sourceUrl: string;
+                                    /** @description the source revision, e.g. a commit SHA */
+                                    revision: string | null;
+                                    /** @description when that revision was committed */
+                                    committedAt: string | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 UTC
+                                     */
+                                    createdAt: string;
+                                };
+                            } | null;
+                            b: {
+                                deploymentId: number;
+                                artifact: {
+                                    id: number;
+                                    group: string;
+                                    name: string;
+                                    version: string;
+                                    sourceUrl: string;
+                                    /** @description the source revision, e.g. a commit SHA */
+                                    revision: string | null;
+                                    /** @description when that revision was committed */
+                                    committedAt: string | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO-8601 UTC
+                                     */
+                                    createdAt: string;
+                                };
+                            } | null;
+                            /** @description both run the same artifact */
+                            same: boolean;
+                        }[];
+                    };
+                };
+                /** @description Malformed JSON, or a bad path or query parameter */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or unknown bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token lacks the role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{name}/environments/{env}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll back: record a direct deployment of kind rollback of the artifact current there before the current one, or of `to` */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the id of an artifact that was current there once */
+                        to?: number;
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The rollback deployment, CREATED */
+                201: {
+                    headers: {
+                        /** @description the deployment URL */
+                        Location?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description null for a direct deployment */
+                            flowId: number | null;
+                            artifact: {
+                                id: number;
+                                group: string;
+                                name: string;
+                                version: string;
+                                sourceUrl: string;
+                                /** @description the source revision, e.g. a commit SHA */
+                                revision: string | null;
+                                /** @description when that revision was committed */
+                                committedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                createdAt: string;
+                            };
+                            service: string;
+                            /** @description null for a direct deployment */
+                            pipeline: string | null;
+                            environment: string;
+                            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                            kind: "flow" | "rollback" | "hotfix" | "manual";
+                            /** @description the last reason reported for it */
+                            reason: string | null;
+                            promotions: {
+                                id: number;
+                                /** @description the promotion key */
+                                promotion: string;
+                                type: string;
+                                status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
+                                infoUrl: string | null;
+                                reason: string | null;
+                                actor: string | null;
+                                /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
+                                evidence: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                updatedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description when it reached its status
+                             */
+                            statusAt: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 UTC
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 UTC
+                             */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Malformed JSON, or a bad path or query parameter */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or unknown bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token lacks the role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict or invalid transition */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body over 1 MiB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body fails the schema */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/metrics/dora": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** DORA metrics: deployment frequency, lead time, change failure rate, time to restore (defaults: every service, each one's last environment, the last 30 days) */
+        get: {
+            parameters: {
+                query?: {
+                    service?: string;
+                    environment?: string;
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The figures, over everything asked and per service and environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            deployments: number;
+                            deploymentFrequencyPerDay: number;
+                            leadTimeSeconds: {
+                                p50: number;
+                                p90: number;
+                            } | null;
+                            changeFailureRate: number | null;
+                            timeToRestoreSeconds: {
+                                p50: number;
+                                p90: number;
+                            } | null;
+                            services: {
+                                service: string;
+                                environment: string;
+                                deployments: number;
+                                deploymentFrequencyPerDay: number;
+                                leadTimeSeconds: {
+                                    p50: number;
+                                    p90: number;
+                                } | null;
+                                changeFailureRate: number | null;
+                                timeToRestoreSeconds: {
+                                    p50: number;
+                                    p90: number;
+                                } | null;
+                            }[];
                         };
                     };
                 };
@@ -1735,13 +2865,18 @@ export interface paths {
                         "application/json": {
                             items: {
                                 id: number;
-                                flowId: number;
+                                /** @description null for a direct deployment */
+                                flowId: number | null;
                                 artifact: {
                                     id: number;
                                     group: string;
                                     name: string;
                                     version: string;
                                     sourceUrl: string;
+                                    /** @description the source revision, e.g. a commit SHA */
+                                    revision: string | null;
+                                    /** @description when that revision was committed */
+                                    committedAt: string | null;
                                     /**
                                      * Format: date-time
                                      * @description ISO-8601 UTC
@@ -1749,9 +2884,13 @@ export interface paths {
                                     createdAt: string;
                                 };
                                 service: string;
-                                pipeline: string;
+                                /** @description null for a direct deployment */
+                                pipeline: string | null;
                                 environment: string;
                                 status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                                kind: "flow" | "rollback" | "hotfix" | "manual";
+                                /** @description the last reason reported for it */
+                                reason: string | null;
                                 promotions: {
                                     id: number;
                                     /** @description the promotion key */
@@ -1778,6 +2917,11 @@ export interface paths {
                                 }[];
                                 /**
                                  * Format: date-time
+                                 * @description when it reached its status
+                                 */
+                                statusAt: string;
+                                /**
+                                 * Format: date-time
                                  * @description ISO-8601 UTC
                                  */
                                 createdAt: string;
@@ -1789,97 +2933,6 @@ export interface paths {
                             }[];
                             nextCursor: string | null;
                         };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/environments/{name}/services": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** What runs in an environment now: per service, its newest COMPLETED or VERIFIED deployment */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One item per service with a current deployment there */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            service: string;
-                            artifact: {
-                                id: number;
-                                group: string;
-                                name: string;
-                                version: string;
-                                sourceUrl: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                            };
-                            deploymentId: number;
-                            status: string;
-                            since: string;
-                        }[];
                     };
                 };
                 /** @description Malformed JSON, or a bad path or query parameter */
@@ -2035,190 +3088,6 @@ export interface paths {
                             pipelines: string[];
                             promotions: string[];
                         };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/services/{name}/environments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A service in each environment of its pipelines, in pipeline order: the current deployment and the one in flight */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One item per environment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            environment: string;
-                            current: {
-                                id: number;
-                                flowId: number;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                                service: string;
-                                pipeline: string;
-                                environment: string;
-                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                                promotions: {
-                                    id: number;
-                                    /** @description the promotion key */
-                                    promotion: string;
-                                    type: string;
-                                    status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                    infoUrl: string | null;
-                                    reason: string | null;
-                                    actor: string | null;
-                                    /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                    evidence: {
-                                        [key: string]: unknown;
-                                    } | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    updatedAt: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            } | null;
-                            inFlight: {
-                                id: number;
-                                flowId: number;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                                service: string;
-                                pipeline: string;
-                                environment: string;
-                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                                promotions: {
-                                    id: number;
-                                    /** @description the promotion key */
-                                    promotion: string;
-                                    type: string;
-                                    status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                    infoUrl: string | null;
-                                    reason: string | null;
-                                    actor: string | null;
-                                    /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                    evidence: {
-                                        [key: string]: unknown;
-                                    } | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    updatedAt: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            } | null;
-                        }[];
                     };
                 };
                 /** @description Malformed JSON, or a bad path or query parameter */

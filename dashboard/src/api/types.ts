@@ -1,7 +1,7 @@
 import type { paths } from './schema';
-import type { DeploymentKind, PendingPaths } from './pendingPaths';
+import type { PendingPaths } from './pendingPaths';
 
-export type { AuditEntry, DeploymentKind, DiffItem, Dora, DoraFigures, HistoryEntry, Percentiles } from './pendingPaths';
+export type { AuditEntry } from './pendingPaths';
 
 /** Every path the dashboard calls: the server's description, and the contract's routes it lacks yet. */
 export type ApiPaths = paths & PendingPaths;
@@ -13,21 +13,11 @@ export type Answer<P extends keyof paths, M extends 'get' | 'post' | 'patch', S 
   ? T
   : never;
 
-/** CONTRACT §4 fields the described shapes do not carry yet; they are read when present. */
-interface ArtifactAdditions {
-  revision?: string | null;
-  committedAt?: string | null;
-}
-interface DeploymentAdditions {
-  kind?: DeploymentKind;
-  statusAt?: string;
-  reason?: string | null;
-}
-
-export type Artifact = Answer<'/api/artifacts/{id}', 'get'> & ArtifactAdditions;
+export type Artifact = Answer<'/api/artifacts/{id}', 'get'>;
 export type PromotionResult = Answer<'/api/deployments/{id}/promotions/{resultId}', 'get'>;
-export type Deployment = Omit<Answer<'/api/deployments/{id}', 'get'>, 'artifact'> & { artifact: Artifact } & DeploymentAdditions;
-export type Flow = Omit<Answer<'/api/flows/{id}', 'get'>, 'deployments' | 'artifact'> & { artifact: Artifact; deployments: Deployment[] };
+export type Deployment = Answer<'/api/deployments/{id}', 'get'>;
+export type DeploymentKind = Deployment['kind'];
+export type Flow = Answer<'/api/flows/{id}', 'get'>;
 export type ServiceConfig = Answer<'/api/services/{name}', 'get'>;
 export type PipelineConfig = Answer<'/api/pipelines/{name}', 'get'>;
 export type PromotionConfig = Answer<'/api/promotions/{name}', 'get'>;
@@ -40,11 +30,12 @@ export type PromotionStatus = PromotionResult['status'];
 export type FlowStatus = Flow['status'];
 
 /** What runs in one environment for a service: `GET /api/services/{name}/environments`. */
-export interface ServiceEnvironment {
-  environment: string;
-  current: Deployment | null;
-  inFlight: Deployment | null;
-}
+export type ServiceEnvironment = Answer<'/api/services/{name}/environments', 'get'>[number];
+export type HistoryEntry = Answer<'/api/services/{name}/environments/{env}/history', 'get'>['items'][number];
+export type DiffItem = Answer<'/api/environments/{a}/diff/{b}', 'get'>[number];
+export type Dora = Answer<'/api/metrics/dora', 'get'>;
+export type DoraFigures = Omit<Dora, 'from' | 'to' | 'services'>;
+export type Percentiles = NonNullable<Dora['leadTimeSeconds']>;
 
 /** A CloudEvent of the live stream (CONTRACT §5, §12). */
 export interface DeployDbEvent {

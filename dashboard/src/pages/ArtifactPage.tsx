@@ -1,5 +1,5 @@
 import { allPages, api, unwrap } from '../api/client';
-import type { Artifact, Flow, PromotionStatus } from '../api/types';
+import type { Flow, PromotionStatus } from '../api/types';
 import { loadConfiguration, type Configuration } from '../data';
 import { promotionsFor } from '../pipelineOrder';
 import { href } from '../router';
@@ -12,11 +12,11 @@ import { ArtifactFacts } from './ArtifactFacts';
 
 async function loadArtifact(id: number) {
   const [artifact, flows, config] = await Promise.all([
-    unwrap(api.GET('/api/artifacts/{id}', { params: { path: { id } } })) as Promise<Artifact>,
+    unwrap(api.GET('/api/artifacts/{id}', { params: { path: { id } } })),
     allPages((cursor) => unwrap(api.GET('/api/flows', { params: { query: { artifact: id, limit: 500, cursor } } }))),
     loadConfiguration(),
   ]);
-  return { artifact, flows: flows.items as Flow[], config };
+  return { artifact, flows: flows.items, config };
 }
 
 /** The developer's view: one version across every environment of its flows. */
@@ -57,7 +57,7 @@ export function FlowJourney({ flow, config }: { flow: Flow; config: Configuratio
               <h4>{environment}</h4>
               {deployment ? (
                 <a href={href('deployment', deployment.id)} class="stage-status">
-                  <DeploymentMark deployment={deployment} /> <Ago iso={deployment.statusAt ?? deployment.updatedAt} />
+                  <DeploymentMark deployment={deployment} /> <Ago iso={deployment.statusAt} />
                 </a>
               ) : (
                 <NotReachedMark />

@@ -53,7 +53,7 @@ function statusSteps(deployment: Deployment, becameCurrent: HistoryEntry | null)
     const status = event.type.slice('deploydb.deployment.'.length).toUpperCase() as DeploymentStatus;
     steps.push({ status, at: event.time });
   }
-  if (deployment.status !== 'CREATED') steps.push({ status: deployment.status, at: deployment.statusAt ?? deployment.updatedAt });
+  if (deployment.status !== 'CREATED') steps.push({ status: deployment.status, at: deployment.statusAt });
   if (becameCurrent?.to) steps.push({ status: 'CURRENT_UNTIL', at: becameCurrent.to, note: 'replaced by a later deployment' });
   const seen = new Set<string>();
   return steps.filter((s) => !seen.has(s.status) && seen.add(s.status)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
@@ -96,7 +96,7 @@ export function DeploymentPage({ id }: { id: number }) {
             <dt>Environment</dt>
             <dd>{deployment.environment}</dd>
             <dt>Kind</dt>
-            <dd>{deployment.kind ?? 'flow'}</dd>
+            <dd>{deployment.kind}</dd>
             {deployment.flowId ? (
               <>
                 <dt>Flow</dt>
@@ -129,7 +129,7 @@ export function DeploymentPage({ id }: { id: number }) {
       </Section>
       <Section title="Promotions">
         {deployment.promotions.length === 0 ? (
-          <Empty>{deployment.kind && deployment.kind !== 'flow' ? 'A direct deployment passes no promotions.' : 'No promotions apply here: a completed deployment is verified at once.'}</Empty>
+          <Empty>{deployment.kind !== 'flow' ? 'A direct deployment passes no promotions.' : 'No promotions apply here: a completed deployment is verified at once.'}</Empty>
         ) : (
           <ul class="plain promotions">
             {deployment.promotions.map((result) => (

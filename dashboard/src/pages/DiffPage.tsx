@@ -6,9 +6,8 @@ import { Empty, ErrorNotice, Loading } from '../ui/Notice';
 import { Page } from '../ui/Page';
 import { useQuery } from '../useQuery';
 
-async function loadDiff(a: string, b: string): Promise<DiffItem[]> {
-  const answer = await unwrap(api.GET('/api/environments/{a}/diff/{b}', { params: { path: { a, b } } }));
-  return Array.isArray(answer) ? answer : answer.items;
+function loadDiff(a: string, b: string): Promise<DiffItem[]> {
+  return unwrap(api.GET('/api/environments/{a}/diff/{b}', { params: { path: { a, b } } }));
 }
 
 /** Two environments side by side: which services run the same artifact, which differ. */

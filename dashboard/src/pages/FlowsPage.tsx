@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { allPages, api, unwrap } from '../api/client';
-import type { Flow, FlowStatus } from '../api/types';
+import type { FlowStatus } from '../api/types';
 import { loadConfiguration } from '../data';
 import { href, replaceQuery, route } from '../router';
 import { Empty, ErrorNotice, Loading } from '../ui/Notice';
@@ -22,7 +22,7 @@ async function loadFlows(service: string | undefined, status: FlowStatus | undef
     loadConfiguration(),
     allPages((cursor) => unwrap(api.GET('/api/flows', { params: { query: { service, status, limit: 500, cursor } } })), MAX_FLOWS),
   ]);
-  return { services: config.services, flows: (flows.items as Flow[]).reverse(), complete: flows.complete };
+  return { services: config.services, flows: flows.items.reverse(), complete: flows.complete };
 }
 
 /** Every flow, newest first, filtered by service and status. */

@@ -1,12 +1,13 @@
 import type { Deployment, ServiceConfig, ServiceEnvironment } from '../api/types';
 import { loadConfiguration, serviceEnvironments } from '../data';
 import { environmentOrder } from '../pipelineOrder';
-import { href } from '../router';
+import { href, replaceQuery, route } from '../router';
 import { Icon } from '../ui/Icon';
+import { KindBadge } from '../ui/KindBadge';
 import { Empty, ErrorNotice, Loading } from '../ui/Notice';
 import { Page } from '../ui/Page';
 import { DeploymentMark } from '../ui/StatusMark';
-import { Ago } from '../ui/Time';
+import { Ago, At } from '../ui/Time';
 import { useQuery } from '../useQuery';
 
 /** Column widths in pixels: environments share the room equally, and scroll when it runs out. */
@@ -18,12 +19,12 @@ interface Row {
   cells: Map<string, ServiceEnvironment>;
 }
 
-async function loadMatrix() {
+async function loadMatrix(at: string | undefined) {
   const config = await loadConfiguration();
   const rows: Row[] = await Promise.all(
     config.services.map(async (service) => ({
       service,
-      cells: new Map((await serviceEnvironments(service.key)).map((cell) => [cell.environment, cell])),
+      cells: new Map((await serviceEnvironments(service.key, at)).map((cell) => [cell.environment, cell])),
     })),
   );
   return { environments: environmentOrder(config.pipelines.filter((p) => config.services.some((s) => s.pipelines.includes(p.key)))), rows, config };
@@ -31,10 +32,16 @@ async function loadMatrix() {
 
 /** The manager's view: what runs where, for every service and environment. */
 export function MatrixPage() {
-  const matrix = useQuery(loadMatrix, []);
+  const at = validTime(route.value.query.get('at'));
+  const matrix = useQuery(() => loadMatrix(at), [at]);
   const data = matrix.data;
   return (
-    <Page title="What runs where" kicker="Matrix">
+    <Page title={at ? 'What ran where' : 'What runs where'} kicker="Matrix" actions={<TimeTravel at={at} />}>
+      {at ? (
+        <p class="notice notice-info">
+          As of <At iso={at} />: each cell shows what ran then, with its status at that moment. <a href={href('')}>Back to now</a>
+        </p>
+      ) : null}
       {matrix.error ? <ErrorNotice error={matrix.error} what="the matrix" /> : null}
       {!data ? (
         matrix.loading ? <Loading what="the matrix" /> : null
@@ -79,6 +86,39 @@ export function MatrixPage() {
   );
 }
 
+/** `?at=` only when it is a time the browser can read; anything else shows now. */
+function validTime(value: string | null): string | undefined {
+  return value && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : undefined;
+}
+
+/** Two digits, for the value of a datetime-local input. */
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Picks the moment the matrix answers for (CONTRACT §11 `?at=`), in the reader's time zone. */
+function TimeTravel({ at }: { at: string | undefined }) {
+  const local = at ? new Date(at) : null;
+  const value = local ? `${local.getFullYear()}-${pad(local.getMonth() + 1)}-${pad(local.getDate())}T${pad(local.getHours())}:${pad(local.getMinutes())}` : '';
+  return (
+    <form class="time-travel" onSubmit={(e) => e.preventDefault()} aria-label="Time travel">
+      <label for="matrix-at">As of</label>
+      <input
+        id="matrix-at"
+        type="datetime-local"
+        value={value}
+        onChange={(e) => {
+          const chosen = e.currentTarget.value;
+          replaceQuery({ at: chosen ? new Date(chosen).toISOString() : undefined });
+        }}
+      />
+      {at ? (
+        <button type="button" class="button button-quiet" onClick={() => replaceQuery({ at: undefined })}>
+          Now
+        </button>
+      ) : null}
+    </form>
+  );
+}
+
 function Summary({ rows }: { rows: Row[] }) {
   const cells = rows.flatMap((r) => [...r.cells.values()]);
   const inFlight = cells.filter((c) => c.inFlight).length;
@@ -116,9 +156,9 @@ function MatrixCell({ cell, showModule }: { cell: ServiceEnvironment | undefined
         <a class="cell-current" href={href('deployment', current.id)}>
           <Version deployment={current} showModule={showModule} />
           <span class="cell-status">
-            <DeploymentMark deployment={current} compact /> <Ago iso={current.statusAt ?? current.updatedAt} />
+            <DeploymentMark deployment={current} compact /> <Ago iso={current.statusAt} />
           </span>
-          {current.kind && current.kind !== 'flow' ? <span class={`kind kind-${current.kind}`}>{current.kind}</span> : null}
+          <KindBadge kind={current.kind} />
         </a>
       ) : (
         <span class="muted cell-nothing">nothing yet</span>

@@ -5,6 +5,7 @@ import { environmentsOf } from '../pipelineOrder';
 import { href, replaceQuery, route } from '../router';
 import { duration } from '../ui/format';
 import { Icon } from '../ui/Icon';
+import { KindBadge } from '../ui/KindBadge';
 import { Empty, ErrorNotice, Loading } from '../ui/Notice';
 import { Page, Section } from '../ui/Page';
 import { DeploymentMark, DeploymentStatusMark } from '../ui/StatusMark';
@@ -57,7 +58,7 @@ export function ServicePage({ name }: { name: string }) {
                 <tr key={row.environment}>
                   <th scope="row">{row.environment}</th>
                   <td>{row.current ? <DeploymentLink deployment={row.current} /> : <span class="muted">nothing yet</span>}</td>
-                  <td>{row.current ? <Ago iso={row.current.statusAt ?? row.current.updatedAt} /> : null}</td>
+                  <td>{row.current ? <Ago iso={row.current.statusAt} /> : null}</td>
                   <td>{row.inFlight ? <DeploymentLink deployment={row.inFlight} /> : <span class="muted">—</span>}</td>
                 </tr>
               ))}
@@ -89,7 +90,7 @@ function DeploymentLink({ deployment }: { deployment: Deployment }) {
         {deployment.artifact.name} {deployment.artifact.version}
       </span>{' '}
       <DeploymentMark deployment={deployment} compact />
-      {deployment.kind && deployment.kind !== 'flow' ? <span class={`kind kind-${deployment.kind}`}>{deployment.kind}</span> : null}
+      <KindBadge kind={deployment.kind} />
     </a>
   );
 }
@@ -110,7 +111,7 @@ function History({ service, environment }: { service: string; environment: strin
           <a href={href('deployment', entry.deploymentId)} class="version">
             {entry.artifact.name} {entry.artifact.version}
           </a>{' '}
-          {entry.kind !== 'flow' ? <span class={`kind kind-${entry.kind}`}>{entry.kind}</span> : null} <DeploymentStatusMark status={entry.status} />
+          <KindBadge kind={entry.kind} /> <DeploymentStatusMark status={entry.status} />
           <div class="muted small">
             <At iso={entry.from} />
             {entry.to ? (
