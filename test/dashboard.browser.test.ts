@@ -16,6 +16,7 @@ const plugins = { '@deploydb/promotion-manual': manual };
 
 /** The text of a matrix cell, by service key and environment. */
 async function cellText(page: Page, service: string, environment: string): Promise<string> {
+  await page.locator('table.matrix').waitFor();
   return page.evaluate(
     ([service, environment]) => {
       const table = document.querySelector('table.matrix')!;
@@ -70,6 +71,27 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
       const link = await page.locator('table.matrix a.cell-current').first().getAttribute('href');
       expect(link).toMatch(/^#\/deployment\/\d+$/);
       await screenshot(page, 'matrix');
+    });
+
+    it('travels in time: as of a past moment, a cell shows what ran then', async () => {
+      const history = (await call('GET', '/api/services/checkout/environments/prod/history')).items as Array<{ artifact: { version: string }; from: string }>;
+      const older = history.find((entry) => entry.artifact.version === '2.3.7')!;
+      expect(await call('GET', `/api/services/checkout/environments?at=${encodeURIComponent(older.from)}`)).toContainEqual(
+        expect.objectContaining({ environment: 'prod', current: expect.objectContaining({ artifact: expect.objectContaining({ version: '2.3.7' }) }) }),
+      );
+      await page.goto(`${t.url}/#/?at=${encodeURIComponent(older.from)}`);
+      await page.locator('main h1', { hasText: 'What ran where' }).waitFor();
+      await page.waitForFunction(() => document.querySelector('table.matrix') !== null);
+      await page.waitForFunction(() => {
+        const table = document.querySelector('table.matrix')!;
+        const column = [...table.querySelectorAll('thead th')].findIndex((th) => th.textContent?.trim() === 'prod');
+        const row = [...table.querySelectorAll('tbody tr')].find((tr) => tr.querySelector('th .key')?.textContent === 'checkout');
+        return (row?.children[column] as HTMLElement | undefined)?.innerText.includes('2.3.7');
+      });
+      await page.getByRole('link', { name: 'Back to now' }).click();
+      await page.locator('main h1', { hasText: 'What runs where' }).waitFor();
+      await page.waitForFunction(() => !location.hash.includes('at='));
+      expect(await cellText(page, 'checkout', 'prod')).toContain('2.4.0');
     });
 
     it('shows a change made over the API within 2 s, without reload', async () => {

@@ -51,7 +51,7 @@ export function DoraPage() {
       ) : (
         <>
           <p class="muted small">
-            From {when(dora.data.from)} to {when(dora.data.to)}; in each service's last environment unless the server was told otherwise.
+            From {when(dora.data.from)} to {when(dora.data.to)}, each service in the last environment of its pipelines.
           </p>
           <Figures figures={dora.data} />
           <Section title="Per service">
