@@ -182,13 +182,30 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
       }
     });
 
+    it('lists failed webhook deliveries, and Retry sends one again', async () => {
+      const failed = async () => (await call('GET', '/api/webhooks/deliveries?status=failed')).items as Array<{ id: number; updatedAt: string }>;
+      const deadline = Date.now() + 20_000;
+      while ((await failed()).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      const before = await failed();
+      expect(before.length).toBeGreaterThan(0);
+      await page.goto(`${t.url}/#/deliveries`);
+      const retry = page.getByRole('button', { name: new RegExp(`^Retry delivery ${before.at(-1)!.id} `) });
+      await retry.waitFor();
+      await screenshot(page, 'deliveries');
+      await retry.click();
+      await page.getByRole('status').filter({ hasText: `Delivery ${before.at(-1)!.id} ` }).waitFor();
+      // The receiver still does not answer, so the delivery may fail again at once: it was sent again all the same.
+      const all = (await call('GET', '/api/webhooks/deliveries?limit=500')).items as Array<{ id: number; updatedAt: string }>;
+      const after = all.find((d) => d.id === before.at(-1)!.id)!;
+      expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(before.at(-1)!.updatedAt));
+    });
+
     it.each([
       ['service', '#/service/checkout', 'Checkout'],
       ['artifact', null, 'checkout-api 2.4.1'],
       ['flows', '#/flows', 'Artifacts travelling their pipelines'],
       ['diff', '#/diff?a=preprod&b=prod', 'preprod compared with prod'],
       ['dora', '#/dora', 'Delivery performance'],
-      ['deliveries', '#/deliveries', 'Deliveries'],
       ['audit', '#/audit', 'Who changed what'],
     ])('shows the %s page', async (name, hash, heading) => {
       let target = hash;

@@ -6,6 +6,12 @@ import type { TestKernel } from '@deploydb/core/testing';
  * sign-offs before preprod and prod passed, and versions left at every kind of point on the way.
  */
 export const DEMO_CONFIG = `
+webhooks:
+  # Nobody listens there: prod's events end as failed deliveries, for the Deliveries page.
+  - url: "http://127.0.0.1:9/deploydb-hook"
+    events: ["deployment.*"]
+    environments: [prod]
+    retry: { attempts: 1, backoff: 1 }
 plugins:
   - package: "@deploydb/promotion-manual"
 environments:

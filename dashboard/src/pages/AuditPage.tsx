@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
 import type { AuditEntry } from '../api/types';
 import { href, replaceQuery, route } from '../router';
@@ -25,6 +25,8 @@ export function AuditPage() {
   const actor = query.get('actor') || undefined;
   const action = query.get('action') || undefined;
   const [pages, setPages] = useState(1);
+  // Other filters start again from the newest page.
+  useEffect(() => setPages(1), [actor, action]);
   const audit = useQuery(async () => {
     const items: AuditEntry[] = [];
     let cursor: string | undefined;

@@ -85,7 +85,11 @@ function DeliveryRow({ delivery, retryable, onMessage }: { delivery: Delivery; r
   return (
     <tr>
       <td>
-        {delivery.eventType.replace(/^deploydb\./, '')} <span class="muted small mono">{delivery.eventId.slice(0, 8)}</span>
+        {delivery.eventType.replace(/^deploydb\./, '')}{' '}
+        {/* Event ids may start with their time: their end tells them apart. */}
+        <span class="muted small mono" title={delivery.eventId}>
+          …{delivery.eventId.slice(-8)}
+        </span>
       </td>
       <td class="break">{delivery.url}</td>
       <td class="num">{delivery.attempts}</td>
