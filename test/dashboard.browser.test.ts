@@ -271,6 +271,7 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
       const { page, urls } = await signIn(TOKENS.reader);
       try {
         await page.getByText('go-live').first().waitFor();
+        await page.getByText('Waiting for an approver (or an admin).').waitFor();
         expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
         expect(await page.getByRole('button', { name: /Reject/ }).count()).toBe(0);
         expect(await page.getByRole('link', { name: 'Deliveries' }).count()).toBe(0);

@@ -171,7 +171,9 @@ function PromotionCard({
   config: PromotionConfig | undefined;
   onDecide(decision: 'SUCCESS' | 'FAILED'): void;
 }) {
-  const decidable = result.type === 'manual' && result.status === 'STARTED' && deployment.status === 'COMPLETED' && mayApprove(config);
+  const awaitingApproval = result.type === 'manual' && result.status === 'STARTED' && deployment.status === 'COMPLETED';
+  const decidable = awaitingApproval && mayApprove(config);
+  const approvers = Array.isArray(config?.approvers) ? (config.approvers as string[]) : null;
   return (
     <li class="card promotion">
       <div class="promotion-head">
@@ -192,6 +194,9 @@ function PromotionCard({
       </p>
       {result.reason ? <p class={result.status === 'FAILED' ? 'text-fail' : ''}>{result.reason}</p> : null}
       <Evidence result={result} />
+      {awaitingApproval && !decidable ? (
+        <p class="muted small">Waiting for {approvers ? `an approval by ${approvers.join(' or ')}` : 'an approver'} (or an admin).</p>
+      ) : null}
       {decidable ? (
         <div class="promotion-actions">
           <button type="button" class="button button-approve" onClick={() => onDecide('SUCCESS')}>
