@@ -31,7 +31,8 @@ export async function openBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 },
+    // Short, so that full-page screenshots end where the content does.
+    viewport: { width: 1280, height: 600 },
   });
   return {
     context,
