@@ -87,6 +87,6 @@ export class CommandScope {
   }
 
   model(snapshotId: number): Promise<ModelIndex> {
-    return this.snapshots.get(this.em, snapshotId);
+    return this.snapshots.get(() => this.em, snapshotId);
   }
 }

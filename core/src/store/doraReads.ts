@@ -22,7 +22,7 @@ export async function doraSamples(
     rollback_created_at: Date | string | null;
     restored_at: Date | string | null;
   }>(
-    `with k as (select * from jsonb_to_recordset(?::jsonb) as k(service text, environment text)),
+    `with k as (select * from unnest(?::text[], ?::text[]) as k(service, environment)),
      s as (
        select d.service, d.environment, d.id, d.created_at, d.completed_at,
               extract(epoch from d.completed_at - coalesce(a.committed_at, a.created_at)) as lead_seconds,
@@ -42,9 +42,7 @@ export async function doraSamples(
                 and e.completed_at > least(s.failed_at, s.rollback_created_at) and e.created_at > s.created_at
               order by e.completed_at limit 1) as restored_at
        from s`,
-    // The pairs travel as one JSON text: the embedded database's driver would spread an array
-    // parameter into a list of values.
-    [JSON.stringify(pairs.map(({ service, environment }) => ({ service, environment }))), window.from, window.to],
+    [pairs.map((p) => p.service), pairs.map((p) => p.environment), window.from, window.to],
   );
   const ms = (value: Date | string | null) => (value === null ? null : new Date(value).getTime());
   return rows.map((r) => {
