@@ -82,6 +82,7 @@ export class CommandScope {
     this.returned.push(...(await this.write(batches)));
   }
 
+  /** Emits an event of the command; `data` must be a view made for it (the command may change its rows afterwards, never the view). */
   emit(type: EventType, subject: string, data: unknown, orderKey: string): void {
     this.events.push(cloudEvent(type, subject, data, this.now, orderKey));
   }
