@@ -11,9 +11,11 @@ export function webhookRoutes(deliveries: WebhookDeliveries): RouteSpec[] {
       method: 'get',
       path: '/api/webhooks/deliveries',
       tag: 'webhooks',
-      summary: 'List outbound webhook deliveries, optionally of one status',
+      summary: 'List outbound webhook deliveries, optionally of one status (admin: deliveries name receivers’ URLs)',
+      roles: ['admin'],
       query: Type.Object({ status: Type.Optional(Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)))), ...PageQuery }),
       responses: { 200: { description: 'A page of deliveries', schema: pageOf(DeliverySchema) } },
+      errors: [401, 403],
       async handler({ query, c }) {
         const page = await deliveries.list({ status: query.status }, { after: decodeCursor(query.cursor), limit: query.limit ?? 50 });
         return json(c, 200, keysetPage(page));
