@@ -50,8 +50,8 @@ ${BASE}`;
       'deploydb.yaml:6:25 auth.tokens[0].token: must not be empty',
       'deploydb.yaml:6:36 auth.tokens[0].roles: must not be empty',
       'deploydb.yaml:7:36 auth.tokens[1].roles[0]: must be one of "read", "ci", "approver", "admin"',
-      'deploydb.yaml:8:7 auth.tokens[2].token: is required',
       'deploydb.yaml:8:7 auth.tokens[2].roles: is required',
+      'deploydb.yaml:8:7 auth.tokens[2].token: is required, or tokenHash: "sha256:<64 hex digits>" instead',
     ]);
   });
 

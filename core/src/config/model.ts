@@ -49,7 +49,11 @@ export interface WebhookConfig {
 
 export interface AuthToken {
   name: string;
-  token: string;
+  /**
+   * `sha256:` and the lowercase hex SHA-256 of the token, however the file gave it: the token
+   * itself is not kept once the file is loaded.
+   */
+  tokenHash: string;
   roles: Role[];
 }
 

@@ -61,10 +61,15 @@ export const QueueSchema = Type.Object({ plugin: NonEmpty(), config: PluginConfi
 
 export const PluginEntrySchema = Type.Object({ package: NonEmpty(), config: PluginConfig }, strict);
 
+/** A token's SHA-256 as written in `tokenHash`: `sha256:` and 64 hexadecimal digits. */
+export const TOKEN_HASH_PATTERN = '^sha256:[0-9a-fA-F]{64}$';
+
+/** One of `token` and `tokenHash`, never both: checked with the model, which places the problem. */
 export const TokenSchema = Type.Object(
   {
     name: NonEmpty(),
-    token: NonEmpty(),
+    token: Type.Optional(NonEmpty()),
+    tokenHash: Type.Optional(Type.String({ pattern: TOKEN_HASH_PATTERN })),
     roles: Type.Array(Type.Union(ROLES.map((role) => Type.Literal(role))), { minItems: 1 }),
   },
   strict,
@@ -147,3 +152,4 @@ export const ConfigFileSchema = Type.Object(
 export type ConfigFile = Static<typeof ConfigFileSchema>;
 export type ConfigSection = keyof ConfigFile;
 export type StageEntry = Static<typeof StageSchema>;
+export type TokenEntry = Static<typeof TokenSchema>;
