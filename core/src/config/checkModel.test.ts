@@ -245,7 +245,7 @@ describe('environment overrides', () => {
 
   it('applies them when the file does not set those keys', async () => {
     const config = await load(MINIMAL_YAML, { env: { PORT: '3000', LOG_LEVEL: 'warn' } });
-    expect(config.server).toEqual({ port: 3000, host: '127.0.0.1' });
+    expect(config.server).toEqual({ port: 3000, host: '127.0.0.1', rateLimit: null });
     expect(config.logging.level).toBe('warn');
   });
 

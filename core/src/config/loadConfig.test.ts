@@ -13,7 +13,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** What the example file of CONTRACT §2 loads into, with EXAMPLE_ENV. */
 const EXAMPLE_MODEL: DeployDbConfig = {
   file: '/etc/deploydb/deploydb.yaml',
-  server: { port: 8080, host: '127.0.0.1' },
+  server: { port: 8080, host: '127.0.0.1', rateLimit: null },
   logging: { level: 'info' },
   database: { url: 'postgres://user@127.0.0.1:5432/deploydb', dir: '/etc/deploydb/.deploydb' },
   queue: { package: '@deploydb/queue-nats', config: { servers: 'nats://127.0.0.1:4222' } },

@@ -73,7 +73,8 @@ export interface FlowModel {
 export interface DeployDbConfig extends FlowModel {
   /** Absolute path of the file this was loaded from. */
   file: string;
-  server: { port: number; host: string };
+  /** `rateLimit`: requests per minute per token (per client address without one); null: no limit. */
+  server: { port: number; host: string; rateLimit: { perMinute: number } | null };
   logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   database: { url: string | null; dir: string };
   queue: PluginEntry | null;

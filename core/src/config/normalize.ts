@@ -74,7 +74,11 @@ export function toModel(file: ConfigFile, parts: ModelParts): DeployDbConfig {
   );
   return {
     file: parts.path,
-    server: { port: file.server.port, host: file.server.host },
+    server: {
+      port: file.server.port,
+      host: file.server.host,
+      rateLimit: file.server.rateLimit ? { perMinute: file.server.rateLimit.perMinute } : null,
+    },
     logging: { level: file.logging.level },
     database: {
       url: file.database.url ?? null,

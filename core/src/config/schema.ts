@@ -39,6 +39,8 @@ export const ServerSchema = Type.Object(
   {
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
     host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    /** Omitted: no limit. */
+    rateLimit: Type.Optional(Type.Object({ perMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }, strict)),
   },
   { ...strict, default: {} },
 );
@@ -67,7 +69,8 @@ export const TOKEN_HASH_PATTERN = '^sha256:[0-9a-fA-F]{64}$';
 /** One of `token` and `tokenHash`, never both: checked with the model, which places the problem. */
 export const TokenSchema = Type.Object(
   {
-    name: NonEmpty(),
+    /** Bounded: it is the actor of the audit trail, indexed there. */
+    name: Type.String({ minLength: 1, maxLength: 200 }),
     token: Type.Optional(NonEmpty()),
     tokenHash: Type.Optional(Type.String({ pattern: TOKEN_HASH_PATTERN })),
     roles: Type.Array(Type.Union(ROLES.map((role) => Type.Literal(role))), { minItems: 1 }),

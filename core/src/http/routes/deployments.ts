@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { DeploymentReportInput, PromotionReportInput } from '../../domain/inputs.js';
-import { DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, PromotionResultSchema } from '../../domain/shapes.js';
+import { DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, PromotionResultSchema, type PromotionResult } from '../../domain/shapes.js';
 import { notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeCursor, keysetPage, PageQuery, pageOf } from '../pagination.js';
@@ -55,8 +55,13 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
       body: DeploymentReportInput,
       responses: { 200: { description: 'The deployment after the report', schema: DeploymentSchema } },
       errors: [404, 409, 422],
-      async handler({ params, body, c }) {
-        return json(c, 200, await api.ledger.reportDeployment(params.id, body));
+      audit: {
+        action: 'deployment.report',
+        target: ({ params }) => `deployments/${params.id}`,
+        detail: ({ body }) => (body ? { status: body.status } : {}),
+      },
+      async handler({ params, body, audit, c }) {
+        return json(c, 200, await api.ledger.reportDeployment(params.id, body, audit));
       },
     }),
     defineRoute({
@@ -69,8 +74,13 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
       body: PromotionReportInput,
       responses: { 201: { description: 'The promotion result after the report', schema: PromotionResultSchema } },
       errors: [403, 404, 409, 422],
-      async handler({ params, body, caller, c }) {
-        return json(c, 201, await api.ledger.reportPromotion(params.id, body, caller));
+      audit: {
+        action: 'promotion.report',
+        target: ({ params }, answer?: PromotionResult) => (answer ? `deployments/${params.id}/promotions/${answer.id}` : `deployments/${params.id}`),
+        detail: ({ body }) => (body ? { promotion: body.name, status: body.status } : {}),
+      },
+      async handler({ params, body, caller, audit, c }) {
+        return json(c, 201, await api.ledger.reportPromotion(params.id, body, caller, audit));
       },
     }),
     defineRoute({
