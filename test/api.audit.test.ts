@@ -174,6 +174,8 @@ webhooks:
     expectError(await api.send('reader', 'GET', '/api/audit'), 403, 'forbidden');
     expectError(await api.send('reader', 'POST', '/api/artifacts', newArtifact()), 403, 'forbidden');
     expectError(await api.send({ token: guess }, 'PATCH', '/api/deployments/7', { status: 'STARTED' }), 401, 'unauthorized');
+    // What the database cannot store is recorded as near as it can be.
+    expectError(await api.send(null, 'GET', '/api/environments/a%00b'), 401, 'unauthorized');
     // Public routes and routes that do not exist are neither refused nor recorded.
     await api.send(null, 'GET', '/health');
     await api.send(null, 'GET', '/api/nothing-here');
@@ -185,6 +187,7 @@ webhooks:
       ['reader', 'auth.denied', 'audit', 403, { method: 'GET', error: 'forbidden' }],
       ['reader', 'auth.denied', 'artifacts', 403, { attempted: 'artifact.register', error: 'forbidden' }],
       ['anonymous', 'auth.denied', 'deployments/7', 401, { attempted: 'deployment.report', error: 'unauthorized' }],
+      ['anonymous', 'auth.denied', 'environments/a\uFFFDb', 401, { method: 'GET', error: 'unauthorized' }],
     ]);
     const table = JSON.stringify(await entries());
     expect(table).not.toContain(guess);

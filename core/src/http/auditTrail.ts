@@ -4,6 +4,7 @@ import type { Clock } from '../plugin-api/clock.js';
 import type { Logger } from '../plugin-api/logger.js';
 import type { Caller } from '../plugin-api/promotion.js';
 import { successStatus, type AuditedRequest, type RouteSpec } from './route.js';
+import { storableText } from './bodyGuard.js';
 
 /** Writes audit entries on their own, outside any command. */
 export type AuditWriter = (records: readonly TimedAuditRecord[]) => Promise<void>;
@@ -60,8 +61,10 @@ export class RequestAuditTrail {
       };
     }
     if (!record) return;
+    // A refused request may carry anything in its path (a NUL, say): recorded as near as can be stored.
+    const detail = Object.fromEntries(Object.entries(record.detail).map(([key, value]) => [key, typeof value === 'string' ? storableText(value) : value]));
     try {
-      await this.write([{ ...record, at: this.clock.now() }]);
+      await this.write([{ ...record, target: storableText(record.target), detail, at: this.clock.now() }]);
     } catch (error) {
       // The answer stands either way; a database that refuses this write is reported elsewhere.
       this.logger.error({ err: error, action: record.action, target: record.target, outcome: record.outcome }, 'could not write an audit entry');
