@@ -114,6 +114,45 @@ webhooks:
     ]);
   });
 
+  it('records direct deployments and rollbacks with the deployment they made, and their refusals', async () => {
+    const older = await api.register('com.acme:billing');
+    const newer = await api.register('com.acme:billing');
+    const devOf = (registration: any) => registration.flows.find((f: any) => f.pipeline === 'devtoprod').deployments[0];
+    await api.report(devOf(older).id, 'COMPLETED');
+    await api.report(devOf(newer).id, 'COMPLETED');
+    const mark = await lastId();
+    const hotfix = await api.expectStatus(
+      'ci',
+      'POST',
+      '/api/deployments',
+      { service: 'billing', environment: 'prod', artifactId: newer.id, kind: 'hotfix', status: 'COMPLETED', reason: 'urgent' },
+      201,
+    );
+    expectError(await api.send('ci', 'POST', '/api/deployments', { service: 'billing', environment: 'prod', artifactId: 999999, kind: 'manual' }), 404, 'not_found');
+    const rollback = await api.expectStatus('ops', 'POST', '/api/services/billing/environments/dev/rollback', { reason: 'bad build' }, 201);
+    expectError(await api.send('ops', 'POST', '/api/services/billing/environments/dev/rollback', { to: 999999 }), 422, 'validation_failed');
+
+    expect((await since(mark)).map((e) => [e.actor, e.action, e.target, e.outcome, e.detail])).toEqual([
+      [
+        'jenkins',
+        'deployment.record',
+        `deployments/${hotfix.id}`,
+        201,
+        { service: 'billing', environment: 'prod', artifactId: newer.id, kind: 'hotfix', status: 'COMPLETED' },
+      ],
+      [
+        'jenkins',
+        'deployment.record',
+        'deployments',
+        404,
+        { service: 'billing', environment: 'prod', artifactId: 999999, kind: 'manual', status: 'CREATED', error: 'not_found' },
+      ],
+      ['ops', 'deployment.rollback', `deployments/${rollback.id}`, 201, { service: 'billing', environment: 'dev', artifactId: older.id }],
+      ['ops', 'deployment.rollback', 'services/billing/environments/dev', 422, { service: 'billing', environment: 'dev', to: 999999, error: 'validation_failed' }],
+    ]);
+    expect(rollback).toMatchObject({ kind: 'rollback', artifact: { id: older.id } });
+  });
+
   it('records each trigger event with what became of it, and a batch refused whole once', async () => {
     const artifact = newArtifact('com.acme:foas');
     const source = `ci/${randomUUID()}`;

@@ -267,6 +267,7 @@ describe.each(await databaseModes())('inbound triggers (%s database)', (mode) =>
       registerArtifact: () => Promise.reject(new Error('database gone')),
       reportDeployment: () => Promise.reject(new Error('database gone')),
       reportPromotion: () => Promise.reject(new Error('database gone')),
+      recordDeployment: () => Promise.reject(new Error('database gone')),
     };
     const failing = new TriggerService({ ledger: broken, db: t.kernel.db });
     const event = trigger('deployment.completed', at(artifact, 'dev'));

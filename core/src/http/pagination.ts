@@ -27,18 +27,6 @@ export function decodeCursor(cursor: string | undefined): number {
   return Number(match[1]);
 }
 
-/** A cursor for a newest-first list ordered by time, then id: the last row's time and id. */
-export function encodeTimeCursor(position: { at: Date; id: number }): string {
-  return Buffer.from(`t${position.at.getTime()}.${position.id}`).toString('base64url');
-}
-
-export function decodeTimeCursor(cursor: string | undefined): { at: Date; id: number } | null {
-  if (cursor === undefined) return null;
-  const match = /^t(\d{1,15})\.(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match || !Number.isSafeInteger(Number(match[2]))) throw new DeployDbError('bad_request', 'invalid cursor', [{ path: '/cursor', message: 'not a cursor this API returned' }]);
-  return { at: new Date(Number(match[1])), id: Number(match[2]) };
-}
-
 /** A page of rows read by id (keyset): the cursor is the last id. */
 export function keysetPage<T extends { id: number }>({ rows, more }: { rows: T[]; more: boolean }): Page<T> {
   return { items: rows, nextCursor: more ? encodeCursor(rows[rows.length - 1]!.id) : null };
@@ -50,4 +38,19 @@ export function pageOfList<T>(list: readonly T[], query: { limit?: number; curso
   const limit = query.limit ?? 50;
   const items = list.slice(start, start + limit);
   return { items, nextCursor: start + limit < list.length ? encodeCursor(start + limit) : null };
+}
+
+/** A cursor for lists ordered by time, newest first: the time and tie-breaking id of the last item. */
+export function encodeTimeCursor(position: { at: Date; id: string }): string {
+  return Buffer.from(`t${position.at.getTime()}.${position.id}`).toString('base64url');
+}
+
+export function decodeTimeCursor(cursor: string | undefined): { at: Date; id: string } | null {
+  if (cursor === undefined) return null;
+  const match = /^t(\d{1,15})\.(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const at = match ? new Date(Number(match[1])) : null;
+  if (!match || !at || Number.isNaN(at.getTime()) || BigInt(match[2]!) > 9223372036854775807n) {
+    throw new DeployDbError('bad_request', 'invalid cursor', [{ path: '/cursor', message: 'not a cursor this API returned' }]);
+  }
+  return { at, id: match[2]! };
 }

@@ -60,7 +60,7 @@ describe.runIf(await servicesAvailable(POSTGRES))('reading a long audit trail', 
   const middle = new Date(START + (ENTRIES / 2) * 150_000);
   const cases: Array<[string, AuditFilter, AuditPosition | null]> = [
     ['the whole trail', {}, null],
-    ['a page deep into it', {}, { at: middle, id: ENTRIES / 2 }],
+    ['a page deep into it', {}, { at: middle, id: String(ENTRIES / 2) }],
     ['one actor', { actor: 'actor-7' }, null],
     ['one action', { action: 'promotion.report' }, null],
     ['a window in the past', { from: new Date(START + 86_400_000 * 30), to: new Date(START + 86_400_000 * 31) }, null],

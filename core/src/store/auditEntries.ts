@@ -15,10 +15,10 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
-/** Where a newest-first page of the trail resumes: after the entry at (`at`, `id`). */
+/** Where a newest-first page of the trail resumes: after the entry at (`at`, `id`); the id as text, being a bigint. */
 export interface AuditPosition {
   at: Date;
-  id: number;
+  id: string;
 }
 
 /** A newest-first page of the trail; `last` is where the next one resumes. */
@@ -83,5 +83,5 @@ export async function listAuditEntries(db: Database, filter: AuditFilter, page: 
     detail: (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as Record<string, unknown>,
   }));
   const lastEntry = entries.at(-1);
-  return { rows: entries, more: rows.length > page.limit, last: lastEntry ? { at: new Date(lastEntry.at), id: lastEntry.id } : null };
+  return { rows: entries, more: rows.length > page.limit, last: lastEntry ? { at: new Date(lastEntry.at), id: String(lastEntry.id) } : null };
 }

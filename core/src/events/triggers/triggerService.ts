@@ -15,7 +15,7 @@ import { claimReceipt, findSettled, receiptKey, releaseClaim, settleReceipt } fr
 import { DEPLOYMENT_TRIGGER_STATUS, type TriggerEvent, type TriggerResponse, type TriggerResult } from './triggerSchemas.js';
 
 /** The ledger commands a trigger can stand for. */
-export type TriggerCommands = Pick<Ledger, 'registerArtifact' | 'reportDeployment' | 'reportPromotion'>;
+export type TriggerCommands = Pick<Ledger, 'registerArtifact' | 'reportDeployment' | 'reportPromotion' | 'recordDeployment'>;
 
 /** What the trigger service works with: the ledger's commands and the store (for lookups, receipts and audit entries). */
 export interface TriggerServiceOptions {
@@ -162,6 +162,9 @@ export class TriggerService {
         await ledger.reportDeployment(id, report as DeploymentReportInput, entryFor<Deployment>(200, () => place.target));
         return 200;
       }
+      case 'deploydb.trigger.deployment.recorded':
+        await ledger.recordDeployment(event.data, entryFor<Deployment>(201, (answer) => (answer ? `deployments/${answer.id}` : place.target)));
+        return 201;
       case 'deploydb.trigger.verification.completed': {
         const { promotion, status, infoUrl, reason } = event.data;
         const id = await findDeploymentId(db.em(), event.data);

@@ -1,6 +1,6 @@
 import Type from 'typebox';
-import { DeploymentReportInput, PromotionReportInput } from '../../domain/inputs.js';
-import { DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, PromotionResultSchema, type PromotionResult } from '../../domain/shapes.js';
+import { DeploymentReportInput, DirectDeploymentInput, PromotionReportInput } from '../../domain/inputs.js';
+import { DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, PromotionResultSchema, type Deployment, type PromotionResult } from '../../domain/shapes.js';
 import { notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeCursor, keysetPage, PageQuery, pageOf } from '../pagination.js';
@@ -12,6 +12,12 @@ export const DeploymentFilterQuery = {
   status: Type.Optional(literalUnion(DEPLOYMENT_STATUSES)),
   artifact: Type.Optional(IdParam),
 };
+
+/** What an auditor needs of a recorded deployment: where, what, which kind and status. */
+function recordedDetail(body: DirectDeploymentInput): Record<string, unknown> {
+  const artifact = body.artifactId !== undefined ? { artifactId: body.artifactId } : { artifact: body.artifact };
+  return { service: body.service, environment: body.environment, ...artifact, kind: body.kind, status: body.status ?? 'CREATED' };
+}
 
 export function deploymentRoutes(api: ApiContext): RouteSpec[] {
   return [
@@ -29,6 +35,25 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
           { after: decodeCursor(query.cursor), limit },
         );
         return json(c, 200, keysetPage(page));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/deployments',
+      tag: 'deployments',
+      summary: 'Record a deployment outside any flow: a rollback, a hotfix, a deploy by hand (status CREATED unless given)',
+      roles: ['ci', 'admin'],
+      body: DirectDeploymentInput,
+      responses: { 201: { description: 'The deployment recorded', schema: DeploymentSchema, headers: { Location: 'the deployment URL' } } },
+      errors: [404, 413, 415, 422],
+      audit: {
+        action: 'deployment.record',
+        target: (_, answer?: Deployment) => (answer ? `deployments/${answer.id}` : 'deployments'),
+        detail: ({ body }) => (body ? recordedDetail(body as DirectDeploymentInput) : {}),
+      },
+      async handler({ body, audit, c }) {
+        const deployment = await api.ledger.recordDeployment(body as DirectDeploymentInput, audit);
+        return json(c, 201, deployment, { location: `/api/deployments/${deployment.id}` });
       },
     }),
     defineRoute({
