@@ -4,6 +4,8 @@
  * it records or not at all.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TestKernel } from '@deploydb/core/testing';
 import { startReceiver, type TestReceiver } from '../core/src/events/webhooks/testSupport.js';
@@ -179,6 +181,41 @@ webhooks:
       ['jenkins', 'trigger', 'deployments', 202, { source, id: 'e-2', type: unknownDeployment.type, result: 'rejected', status: 404, error: 'not_found' }],
       ['jenkins', 'trigger', 'artifacts', 202, { source, id: 'e-1', type: available.type, result: 'duplicate', status: 201 }],
       ['jenkins', 'trigger', 'triggers', 422, { events: 1, error: 'validation_failed' }],
+    ]);
+  });
+
+  it('records triggers from the bus as the actor bus, and an invalid one refused whole', async () => {
+    const artifact = newArtifact('com.acme:foas');
+    const valid = { specversion: '1.0', id: `bus-${randomUUID()}`, source: 'ci/bus', type: 'deploydb.trigger.artifact.available', data: artifact };
+    const invalid = { specversion: '1.0', id: `bus-${randomUUID()}`, source: 'ci/bus', type: 'deploydb.trigger.artifact.available', data: { group: 'g' } };
+    const mark = await lastId();
+    await t.kernel.queue.publish(valid.type, valid, { id: valid.id });
+    await vi.waitFor(async () => expect((await since(mark)).length).toBe(1), { timeout: 10_000, interval: 50 });
+    await t.kernel.queue.publish(invalid.type, invalid, { id: invalid.id });
+    await vi.waitFor(async () => expect((await since(mark)).length).toBe(2), { timeout: 10_000, interval: 50 });
+    const [registered] = (await api.get(`/api/artifacts?q=${encodeURIComponent(artifact.version)}`)).items;
+    expect((await since(mark)).map((e) => [e.actor, e.action, e.target, e.outcome, e.detail])).toEqual([
+      ['bus', 'trigger', `artifacts/${registered.id}`, 202, { source: 'ci/bus', id: valid.id, type: valid.type, result: 'applied', status: 201 }],
+      ['bus', 'trigger', 'triggers', 422, { via: 'bus', messageId: invalid.id, error: 'validation_failed' }],
+    ]);
+  });
+
+  it('records a reload asked for by SIGHUP, and one refused for an invalid file', async () => {
+    const file = path.join(t.dir, 'deploydb.yaml');
+    const original = fs.readFileSync(file, 'utf8');
+    const mark = await lastId();
+    await t.kernel.reloadOnSignal();
+    fs.writeFileSync(file, `${original}
+not-a-section: {}
+`);
+    try {
+      await t.kernel.reloadOnSignal();
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+    expect((await since(mark)).map((e) => [e.actor, e.action, e.target, e.outcome, e.detail])).toEqual([
+      ['SIGHUP', 'config.reload', 'config', 200, { snapshotId: expect.any(Number) }],
+      ['SIGHUP', 'config.reload', 'config', 422, { error: 'config_invalid' }],
     ]);
   });
 
