@@ -1,6 +1,7 @@
 import type { ApiContext } from '../apiContext.js';
 import type { RouteSpec } from '../route.js';
 import { artifactRoutes } from './artifacts.js';
+import { auditRoutes } from './audit.js';
 import { configurationRoutes } from './configuration.js';
 import { dashboardRoutes } from './dashboard.js';
 import { deploymentRoutes } from './deployments.js';
@@ -23,6 +24,7 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
     ...doraRoutes(api),
     ...configurationRoutes(api),
     ...webhookRoutes(api.webhooks),
+    ...auditRoutes(api),
     ...systemRoutes(api),
     ...identityRoutes(),
     ...dashboardRoutes(api.dashboard),
