@@ -1,5 +1,5 @@
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { ApiPaths } from './types';
+import type { paths } from './schema';
 
 /** An API answer other than 2xx, with the contract's error body. */
 export class ApiError extends Error {
@@ -36,7 +36,7 @@ const authorize: Middleware = {
 };
 
 /** The typed DeployDB API client: paths, parameters and answers come from /openapi.json. */
-export const api = createClient<ApiPaths>({ baseUrl: location.origin });
+export const api = createClient<paths>({ baseUrl: location.origin });
 api.use(authorize);
 
 interface Outcome<T> {

@@ -78,6 +78,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -297,6 +308,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -375,6 +397,17 @@ export interface paths {
                 /** @description The token lacks the role */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -470,6 +503,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -553,6 +597,17 @@ export interface paths {
                 /** @description Not found */
                 404: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -693,6 +748,17 @@ export interface paths {
                 /** @description The token lacks the role */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -870,6 +936,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1003,6 +1080,17 @@ export interface paths {
                 /** @description Not found */
                 404: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1165,6 +1253,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -1286,6 +1385,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1376,6 +1486,17 @@ export interface paths {
                 /** @description Not found */
                 404: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1483,6 +1604,17 @@ export interface paths {
                 /** @description Body fails the schema */
                 422: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1652,6 +1784,17 @@ export interface paths {
                 /** @description The token lacks the role */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1831,6 +1974,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1926,6 +2080,17 @@ export interface paths {
                 /** @description Not found */
                 404: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2146,6 +2311,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2248,6 +2424,17 @@ export interface paths {
                 /** @description Not found */
                 404: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2367,6 +2554,17 @@ export interface paths {
                 /** @description Not found */
                 404: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2563,6 +2761,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2669,6 +2878,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2737,6 +2957,17 @@ export interface paths {
                 /** @description The token lacks the role */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2816,6 +3047,17 @@ export interface paths {
                 /** @description Not found */
                 404: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2971,6 +3213,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3040,6 +3293,17 @@ export interface paths {
                 /** @description The token lacks the role */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3126,6 +3390,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3195,6 +3470,17 @@ export interface paths {
                 /** @description The token lacks the role */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3281,6 +3567,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3349,6 +3646,17 @@ export interface paths {
                 /** @description The token lacks the role */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3434,6 +3742,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3451,7 +3770,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List outbound webhook deliveries, optionally of one status */
+        /** List outbound webhook deliveries, optionally of one status (admin: deliveries name receivers’ URLs) */
         get: {
             parameters: {
                 query?: {
@@ -3519,6 +3838,17 @@ export interface paths {
                 /** @description The token lacks the role */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3631,8 +3961,121 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail, newest first: every write (refused ones too) and every 401/403, filtered by actor, action and time (from/to inclusive) */
+        get: {
+            parameters: {
+                query?: {
+                    actor?: string;
+                    action?: "artifact.register" | "deployment.report" | "deployment.record" | "deployment.rollback" | "promotion.report" | "trigger" | "webhook.retry" | "config.reload" | "auth.denied";
+                    from?: string;
+                    to?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of audit entries, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                at: string;
+                                /** @description The token name, `anonymous` without one, `bus` for triggers from the bus, `SIGHUP` for a reload by signal */
+                                actor: string;
+                                action: "artifact.register" | "deployment.report" | "deployment.record" | "deployment.rollback" | "promotion.report" | "trigger" | "webhook.retry" | "config.reload" | "auth.denied";
+                                /** @description What it acted on, e.g. `deployments/12` */
+                                target: string;
+                                /** @description The HTTP status answered */
+                                outcome: number;
+                                /** @description What helps an auditor: the reported status, the promotion, the refusal’s error code */
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON, or a bad path or query parameter */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or unknown bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token lacks the role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3670,6 +4113,11 @@ export interface paths {
                                     detail?: string;
                                 };
                             };
+                            /**
+                             * Format: uuid
+                             * @description This installation (kept in its database); its bus names and consumer groups are its own
+                             */
+                            installationId: string;
                         };
                     };
                 };
@@ -3687,6 +4135,11 @@ export interface paths {
                                     detail?: string;
                                 };
                             };
+                            /**
+                             * Format: uuid
+                             * @description This installation (kept in its database); its bus names and consumer groups are its own
+                             */
+                            installationId: string;
                         };
                     };
                 };
@@ -3826,6 +4279,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3886,6 +4350,17 @@ export interface paths {
                 /** @description The token lacks the role */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this token (or address): see Retry-After */
+                429: {
+                    headers: {
+                        /** @description Whole seconds until a request would be answered (1..60) */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {

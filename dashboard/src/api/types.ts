@@ -1,10 +1,4 @@
 import type { paths } from './schema';
-import type { PendingPaths } from './pendingPaths';
-
-export type { AuditEntry } from './pendingPaths';
-
-/** Every path the dashboard calls: the server's description, and the contract's routes it lacks yet. */
-export type ApiPaths = paths & PendingPaths;
 
 /** The JSON body of a path's 200 (or other) answer. */
 export type Answer<P extends keyof paths, M extends 'get' | 'post' | 'patch', S extends number = 200> = paths[P][M] extends {
@@ -36,6 +30,7 @@ export type DiffItem = Answer<'/api/environments/{a}/diff/{b}', 'get'>[number];
 export type Dora = Answer<'/api/metrics/dora', 'get'>;
 export type DoraFigures = Omit<Dora, 'from' | 'to' | 'services'>;
 export type Percentiles = NonNullable<Dora['leadTimeSeconds']>;
+export type AuditEntry = Answer<'/api/audit', 'get'>['items'][number];
 
 /** A CloudEvent of the live stream (CONTRACT §5, §12). */
 export interface DeployDbEvent {

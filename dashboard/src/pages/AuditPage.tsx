@@ -7,7 +7,7 @@ import { Page } from '../ui/Page';
 import { At } from '../ui/Time';
 import { useQuery } from '../useQuery';
 
-const ACTIONS = [
+const ACTIONS: ReadonlyArray<AuditEntry['action']> = [
   'artifact.register',
   'deployment.report',
   'deployment.record',
@@ -23,7 +23,7 @@ const ACTIONS = [
 export function AuditPage() {
   const query = route.value.query;
   const actor = query.get('actor') || undefined;
-  const action = query.get('action') || undefined;
+  const action = ACTIONS.find((a) => a === query.get('action'));
   const [pages, setPages] = useState(1);
   // Other filters start again from the newest page.
   useEffect(() => setPages(1), [actor, action]);
@@ -94,7 +94,7 @@ export function AuditPage() {
               <tbody>
                 {audit.data.items.map((entry) => (
                   <tr key={entry.id}>
-                    <td>
+                    <td class="nowrap">
                       <At iso={entry.at} />
                     </td>
                     <td>{entry.actor ?? <span class="muted">anonymous</span>}</td>
@@ -132,9 +132,12 @@ function Target({ target }: { target: string | null }) {
   );
 }
 
+/** `status COMPLETED · promotion qa-sign-off`: an entry's details as words, nested values as JSON. */
 function detailText(detail: unknown): string {
   if (detail === null || detail === undefined) return '';
-  if (typeof detail === 'string') return detail;
-  const text = JSON.stringify(detail);
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  if (typeof detail !== 'object') return String(detail);
+  const text = Object.entries(detail as Record<string, unknown>)
+    .map(([key, value]) => `${key} ${value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(' · ');
+  return text.length > 240 ? `${text.slice(0, 240)}…` : text;
 }
