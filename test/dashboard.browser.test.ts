@@ -1,6 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
-// Functions passed to page.evaluate run in the browser: they are typed against the DOM.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +7,19 @@ import manual from '../plugins/promotion-manual/src/index.js';
 import { chromiumAvailable, openBrowser, screenshot, type Browser } from './support/browser.js';
 import { DEMO_CONFIG, caller, seedDemo, walk } from './support/dashboardSeed.js';
 import { LEDGER_CONFIG, TOKENS } from './support/fixtures.js';
+
+/*
+ * Functions given to page.evaluate run in the browser. This program is typed for Node (the DOM
+ * library would retype Node's own streams for every file), so the browser globals they use are
+ * declared here, for this file only, and loosely.
+ */
+declare const document: any;
+declare const window: any;
+declare const location: any;
+declare const sessionStorage: any;
+declare const localStorage: any;
+declare function getComputedStyle(element: unknown): any;
+type HTMLElement = any;
 
 const DIST = path.resolve('dashboard/dist/index.html');
 const plugins = { '@deploydb/promotion-manual': manual };
