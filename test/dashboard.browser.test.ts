@@ -38,6 +38,15 @@ async function cellText(page: Page, service: string, environment: string): Promi
   );
 }
 
+/**
+ * Waits until the page shows its data: nothing says "Loading" any more. (The network is never
+ * idle: the live event stream stays open.)
+ */
+async function settled(page: Page): Promise<void> {
+  await page.locator('main h1').waitFor();
+  await page.waitForFunction(() => document.querySelector('main .loading') === null);
+}
+
 describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -118,6 +127,11 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
       );
       expect(Date.now() - started).toBeLessThan(2000);
       expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+      // The top bar says how changes arrive: over the event stream when the server has one.
+      const probe = new AbortController();
+      const stream = await fetch(`${t.url}/api/events/stream`, { signal: probe.signal });
+      probe.abort();
+      await page.locator('.topbar .live', { hasText: stream.status === 200 ? 'Live' : 'Polling' }).waitFor({ timeout: 5000 });
     });
 
     it('approves with the keyboard: Tab reaches Approve, Enter opens the dialog, and the flow moves on', async () => {
@@ -179,7 +193,7 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
         for (const route of ['', 'flows', 'diff', 'dora']) {
           await narrow.goto(`${t.url}/#/${route}`);
           await narrow.locator('main h1').waitFor();
-          await narrow.waitForLoadState('networkidle').catch(() => undefined);
+          await settled(narrow);
           const widths = await narrow.evaluate(() => ({ page: document.documentElement.scrollWidth, body: document.body.scrollWidth, viewport: window.innerWidth }));
           expect(widths.page, `#/${route}`).toBeLessThanOrEqual(widths.viewport);
           expect(widths.body, `#/${route}`).toBeLessThanOrEqual(widths.viewport);
@@ -225,8 +239,7 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
       }
       await page.goto(`${t.url}/${target}`);
       await page.locator('main h1', { hasText: heading }).waitFor();
-      await page.waitForLoadState('networkidle').catch(() => undefined);
-      await page.waitForTimeout(200);
+      await settled(page);
       await screenshot(page, name);
     });
   });
