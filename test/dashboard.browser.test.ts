@@ -22,6 +22,8 @@ declare function getComputedStyle(element: unknown): any;
 type HTMLElement = any;
 
 const DIST = path.resolve('dashboard/dist/index.html');
+/** Starting a kernel and walking a few dozen deployments takes a while on a busy machine. */
+const SEED_TIMEOUT_MS = 180_000;
 const plugins = { '@deploydb/promotion-manual': manual };
 
 /** The text of a matrix cell, by service key and environment. */
@@ -64,7 +66,7 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
       call = caller(t);
       await seedDemo(call);
       page = await browser.context.newPage();
-    });
+    }, SEED_TIMEOUT_MS);
     afterAll(async () => {
       await page?.close();
       await t?.destroy();
@@ -262,7 +264,7 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
       }
       await call('PATCH', `/api/deployments/${deployment.id}`, { status: 'COMPLETED' });
       deploymentId = deployment.id;
-    });
+    }, SEED_TIMEOUT_MS);
     afterAll(() => t?.destroy());
 
     async function signIn(token: string): Promise<{ page: Page; urls: string[] }> {
