@@ -26,6 +26,7 @@ import type { PluginDefinition } from '../plugin-api/definePlugin.js';
 import type { Logger } from '../plugin-api/logger.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { LedgerReads } from '../store/ledgerReads.js';
+import { LedgerStorage } from '../store/commandStore.js';
 import { installationIdOf } from '../store/installation.js';
 import { PlacementReads } from '../store/placementReads.js';
 import { DoraReads } from '../store/doraReads.js';
@@ -154,8 +155,7 @@ export class Kernel {
       let kernel: Kernel | null = null;
       let metrics: Metrics | null = null;
       const ledger = new Ledger({
-        db,
-        snapshots,
+        storage: new LedgerStorage(db, snapshots),
         plugins: registry,
         clock,
         current: () => kernel?.current ?? current,
