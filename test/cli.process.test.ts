@@ -29,7 +29,7 @@ environments:
 pipelines:
   main: { environments: [dev] }
 services:
-  app: { artifacts: ["com.acme:app"], pipelines: [main] }
+  app: { name: "App", artifacts: ["com.acme:app"], pipelines: [main] }
 `;
 
 function freePort(): Promise<number> {
