@@ -80,16 +80,16 @@ function alive(pid: number): boolean {
 }
 
 describe('the deploydb command in a fresh clone', () => {
-  // Slow but bounded: an offline install from the warm npm cache, then the first run builds the workspace.
+  // Slow but bounded: an install from the warm npm cache, then the first run builds the workspace.
   it('works as `npx deploydb` right after `npm install`', { timeout: 600_000 }, async () => {
     const clone = tempFolder('deploydb-clone-');
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
     await run('git', ['clone', '--quiet', '--no-checkout', root, clone]);
     await run('git', ['checkout', '--quiet', head], { cwd: clone });
-    await run(npm, ['install', '--offline', '--no-audit', '--no-fund'], { cwd: clone, timeout: 300_000 });
+    await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: clone, timeout: 300_000 });
     expect(fs.existsSync(path.join(clone, 'core', 'dist')), 'nothing is built before the first run').toBe(false);
 
-    const { stdout } = await run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['--offline', 'deploydb', 'validate', '--config', 'deploydb.yaml'], { cwd: clone, timeout: 300_000 });
+    const { stdout } = await run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['--prefer-offline', 'deploydb', 'validate', '--config', 'deploydb.yaml'], { cwd: clone, timeout: 300_000 });
     expect(stdout.trim()).toBe(`${path.join(clone, 'deploydb.yaml')}: ok`);
   });
 });

@@ -5,6 +5,7 @@ import type { LedgerReads } from '../store/ledgerReads.js';
 import type { HealthReport } from '../kernel/health.js';
 import type { TriggerService } from '../events/triggers/triggerService.js';
 import type { WebhookDeliveries } from '../events/webhooks/deliveries.js';
+import type { EventStreamHub } from '../events/stream/eventStreamHub.js';
 
 /** What routes may use: the ledger's commands and reads, the current configuration, the kernel's admin hooks. */
 export interface ApiContext {
@@ -12,6 +13,8 @@ export interface ApiContext {
   reads: LedgerReads;
   triggers: TriggerService;
   webhooks: WebhookDeliveries;
+  /** The live event stream's clients. */
+  eventStream: EventStreamHub;
   config(): DeployDbConfig;
   model(): ModelIndex;
   /** Reloads deploydb.yaml; throws the configuration's errors and keeps the old one. */

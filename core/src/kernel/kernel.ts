@@ -34,6 +34,7 @@ import { TriggerService } from '../events/triggers/triggerService.js';
 import { TriggerConsumer } from '../events/triggers/triggerConsumer.js';
 import { Webhooks } from '../events/webhooks/webhooks.js';
 import { Retention } from '../events/retention.js';
+import { EventStreamHub, type EventStreamOptions } from '../events/stream/eventStreamHub.js';
 
 export interface KernelOptions {
   /** Path of deploydb.yaml. */
@@ -48,6 +49,8 @@ export interface KernelOptions {
   port?: number;
   /** Plugins by package name, used instead of importing those packages (the test harness). */
   plugins?: Readonly<Record<string, PluginDefinition>>;
+  /** Settings of the live event stream (tests shorten its keep-alive interval). */
+  eventStream?: EventStreamOptions;
 }
 
 /**
@@ -99,6 +102,10 @@ export class Kernel {
   get webhooks(): Webhooks {
     return this.parts.webhooks;
   }
+  /** The live event stream and its clients. */
+  get eventStream(): EventStreamHub {
+    return this.parts.eventStream;
+  }
 
   /** Loads the configuration and starts everything; throws ConfigInvalidError for a bad file. */
   static async start(options: KernelOptions): Promise<Kernel> {
@@ -139,6 +146,7 @@ export class Kernel {
         logger: logger.child({ component: 'outbox' }),
       });
 
+      const eventStream = new EventStreamHub(db, logger.child({ component: 'event-stream' }), options.eventStream);
       let worker: PromotionWorker | null = null;
       let kernel: Kernel | null = null;
       const ledger = new Ledger({
@@ -147,7 +155,13 @@ export class Kernel {
         plugins: registry,
         clock,
         current: () => kernel?.current ?? current,
-        signals: { promotionsDue: () => worker?.wake(), eventsStored: () => relay.eventsStored() },
+        signals: {
+          promotionsDue: () => worker?.wake(),
+          eventsStored: () => {
+            relay.eventsStored();
+            eventStream.wake();
+          },
+        },
       });
       worker = new PromotionWorker({ db, ledger, snapshots, plugins: registry, clock, logger: logger.child({ component: 'promotions' }) });
       const reads = new LedgerReads(db);
@@ -161,6 +175,7 @@ export class Kernel {
         reads,
         triggers,
         webhooks: webhooks.deliveries,
+        eventStream,
         config: () => kernel!.configuration,
         model: () => kernel!.current.index,
         reload: () => kernel!.reload(),
@@ -179,7 +194,7 @@ export class Kernel {
       stopOnFailure.unshift(() => webhooks.stop());
       kernel = new Kernel(
         options,
-        { logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, retention, triggerConsumer, webhooks, ledger, reads, app },
+        { logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, retention, triggerConsumer, webhooks, eventStream, ledger, reads, app },
         config,
         current,
       );
@@ -267,6 +282,8 @@ export class Kernel {
 
   private async shutdown(): Promise<void> {
     this.accepting = false;
+    // Open streams would hold the server's close until the drain deadline: end them first.
+    await this.parts.eventStream.stop();
     const server = this.server;
     if (server) {
       // Requests in flight get a few seconds; connections still open then are closed.
@@ -305,6 +322,7 @@ interface KernelParts {
   retention: Retention;
   triggerConsumer: TriggerConsumer;
   webhooks: Webhooks;
+  eventStream: EventStreamHub;
   ledger: Ledger;
   reads: LedgerReads;
   worker: PromotionWorker;

@@ -3,6 +3,7 @@ import type { RouteSpec } from '../route.js';
 import { artifactRoutes } from './artifacts.js';
 import { configurationRoutes } from './configuration.js';
 import { deploymentRoutes } from './deployments.js';
+import { eventRoutes } from './events.js';
 import { flowRoutes } from './flows.js';
 import { systemRoutes } from './system.js';
 import { triggerRoutes } from './triggers.js';
@@ -10,5 +11,5 @@ import { webhookRoutes } from './webhooks.js';
 
 /** Every route of the API, in the order they are matched. */
 export function apiRoutes(api: ApiContext): RouteSpec[] {
-  return [...artifactRoutes(api), ...deploymentRoutes(api), ...triggerRoutes(api.triggers), ...flowRoutes(api), ...configurationRoutes(api), ...webhookRoutes(api.webhooks), ...systemRoutes(api)];
+  return [...artifactRoutes(api), ...deploymentRoutes(api), ...triggerRoutes(api.triggers), ...flowRoutes(api), ...configurationRoutes(api), ...webhookRoutes(api.webhooks), ...eventRoutes(api), ...systemRoutes(api)];
 }
