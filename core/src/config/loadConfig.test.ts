@@ -11,7 +11,7 @@ import { CONFIG_PATH, EXAMPLE_ENV, EXAMPLE_YAML, fakeDescribe, load, loadError, 
 const EXAMPLE_MODEL: DeployDbConfig = {
   file: '/etc/deploydb/deploydb.yaml',
   server: { port: 8080, host: '127.0.0.1' },
-  logging: { level: 'info' },
+  logging: { level: 'info', format: null },
   database: { url: 'postgres://user@127.0.0.1:5432/deploydb', dir: '/etc/deploydb/.deploydb' },
   queue: { package: '@deploydb/queue-nats', config: { servers: 'nats://127.0.0.1:4222' } },
   plugins: [

@@ -70,7 +70,8 @@ export interface DeployDbConfig extends FlowModel {
   /** Absolute path of the file this was loaded from. */
   file: string;
   server: { port: number; host: string };
-  logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  /** `format` null: pretty on a terminal, JSON otherwise. */
+  logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format: 'json' | 'pretty' | null };
   database: { url: string | null; dir: string };
   queue: PluginEntry | null;
   plugins: PluginEntry[];

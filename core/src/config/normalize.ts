@@ -74,7 +74,7 @@ export function toModel(file: ConfigFile, parts: ModelParts): DeployDbConfig {
   return {
     file: parts.path,
     server: { port: file.server.port, host: file.server.host },
-    logging: { level: file.logging.level },
+    logging: { level: file.logging.level, format: file.logging.format ?? null },
     database: {
       url: file.database.url ?? null,
       // Relative to the file, not to wherever the process was started.

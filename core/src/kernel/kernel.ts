@@ -118,7 +118,7 @@ export class Kernel {
       return definition;
     };
     const config = await loadConfig({ path: options.configPath, env, describePlugin });
-    const logger = options.logger ?? createLogger(config.logging.level);
+    const logger = options.logger ?? createLogger(config.logging);
 
     const db = await openDatabase({ url: config.database.url, dir: config.database.dir, logger: logger.child({ component: 'store' }) });
     const stopOnFailure: Array<() => Promise<void>> = [() => db.close()];
@@ -253,6 +253,9 @@ export class Kernel {
       if (JSON.stringify(config[section]) !== JSON.stringify(this.configuration[section])) {
         throw ConfigInvalidError.single(config.file, section, `changing ${section} needs a restart; a reload changes environments, promotions, pipelines, services, webhooks and auth`);
       }
+    }
+    if (config.logging.format !== this.configuration.logging.format) {
+      throw ConfigInvalidError.single(config.file, 'logging.format', 'changing logging.format needs a restart; a reload changes the log level');
     }
     const snapshotId = await this.parts.snapshots.save(this.db.em(), flowModelOf(config));
     this.configuration = config;
