@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { databaseModes, newArtifact } from './support/fixtures.js';
 import { BAD_IDS, ISO_UTC, collectPages, expectError, expectInvalid, expectList, longString, useLedger } from './support/apiHelpers.js';
 
-const ARTIFACT_KEYS = ['createdAt', 'group', 'id', 'name', 'sourceUrl', 'version'];
+const ARTIFACT_KEYS = ['committedAt', 'createdAt', 'group', 'id', 'name', 'revision', 'sourceUrl', 'version'];
 
 describe.each(await databaseModes())('artifacts API (%s database)', (mode) => {
   const f = useLedger(mode);
@@ -28,7 +28,7 @@ describe.each(await databaseModes())('artifacts API (%s database)', (mode) => {
       expect(flow).toMatchObject({ service: 'faas', pipeline: 'devtoprod', status: 'RUNNING', artifact: { ...input, id: body.id } });
       expect(flow.deployments).toHaveLength(1);
       const [deployment] = flow.deployments;
-      expect(Object.keys(deployment).sort()).toEqual(['artifact', 'createdAt', 'environment', 'flowId', 'id', 'pipeline', 'promotions', 'service', 'status', 'updatedAt']);
+      expect(Object.keys(deployment).sort()).toEqual(['artifact', 'createdAt', 'environment', 'flowId', 'id', 'kind', 'pipeline', 'promotions', 'reason', 'service', 'status', 'statusAt', 'updatedAt']);
       expect(deployment).toMatchObject({ flowId: flow.id, service: 'faas', pipeline: 'devtoprod', environment: 'dev', status: 'CREATED', promotions: [] });
       expect(deployment.createdAt).toMatch(ISO_UTC);
       expect(deployment.updatedAt).toMatch(ISO_UTC);

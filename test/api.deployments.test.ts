@@ -3,7 +3,7 @@ import { databaseModes } from './support/fixtures.js';
 import { outboxEvents } from './support/client.js';
 import { BAD_IDS, ISO_UTC, collectPages, expectError, expectInvalid, expectList, longString, toPreprod, toProd, useLedger } from './support/apiHelpers.js';
 
-const DEPLOYMENT_KEYS = ['artifact', 'createdAt', 'environment', 'flowId', 'id', 'pipeline', 'promotions', 'service', 'status', 'updatedAt'];
+const DEPLOYMENT_KEYS = ['artifact', 'createdAt', 'environment', 'flowId', 'id', 'kind', 'pipeline', 'promotions', 'reason', 'service', 'status', 'statusAt', 'updatedAt'];
 const RESULT_KEYS = ['actor', 'createdAt', 'id', 'infoUrl', 'promotion', 'reason', 'status', 'type', 'updatedAt'];
 
 describe.each(await databaseModes())('deployments and flows API (%s database)', (mode) => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hono } from 'hono';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Redis } from 'ioredis';
@@ -8,10 +7,6 @@ import { NATS, REDIS, serviceUrls, servicesAvailable, silentLogger, type TestKer
 import manual from '../plugins/promotion-manual/src/index.js';
 import natsQueue from '../plugins/queue-nats/src/index.js';
 import redisQueue from '../plugins/queue-redis/src/index.js';
-import { createApp } from '../core/src/http/app.js';
-import { Authenticator } from '../core/src/http/auth.js';
-import { Metrics } from '../core/src/http/metrics.js';
-import { triggerRoutes } from '../core/src/http/routes/triggers.js';
 import { TriggerService, type TriggerCommands } from '../core/src/events/triggers/triggerService.js';
 import { TriggerConsumer } from '../core/src/events/triggers/triggerConsumer.js';
 import { LEDGER_CONFIG, TOKENS, databaseModes, newArtifact, startLedger } from './support/fixtures.js';
@@ -41,24 +36,14 @@ describe.each(await databaseModes())('inbound triggers (%s database)', (mode) =>
   let t: TestKernel;
   let api: Api;
   let service: TriggerService;
-  let app: Hono;
   let consumer: TriggerConsumer;
-  /** Whether the kernel serves POST /api/triggers itself; until then the tests serve it from an app of their own. */
-  let wired = false;
 
   beforeAll(async () => {
     t = await startLedger(mode);
     api = apiOf(t);
     service = new TriggerService({ ledger: t.kernel.ledger, db: t.kernel.db });
-    app = createApp({
-      routes: triggerRoutes(service),
-      authenticator: () => new Authenticator(t.kernel.config.auth?.tokens ?? null),
-      metrics: new Metrics(async () => ({})),
-      logger: silentLogger,
-    });
     consumer = new TriggerConsumer({ queue: t.kernel.queue, service, logger: silentLogger });
     await consumer.start();
-    wired = (await t.request('POST', '/api/triggers', [], { token: TOKENS.ci })).status === 202;
   });
   afterAll(async () => {
     await consumer?.stop();
@@ -69,10 +54,7 @@ describe.each(await databaseModes())('inbound triggers (%s database)', (mode) =>
   const post = async (body: unknown, who: Who | null = 'ci', contentType = 'application/json'): Promise<TestResponse> => {
     const headers: Record<string, string> = { 'content-type': contentType };
     if (who) headers.authorization = `Bearer ${TOKENS[who]}`;
-    if (wired) return t.request('POST', '/api/triggers', body, { headers });
-    const response = await app.request('/api/triggers', { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+    return t.request('POST', '/api/triggers', body, { headers });
   };
   /** Posts and expects 202; returns the results. */
   const send = async (body: unknown, who: Who = 'ci', contentType?: string) => {
@@ -285,6 +267,7 @@ describe.each(await databaseModes())('inbound triggers (%s database)', (mode) =>
       registerArtifact: () => Promise.reject(new Error('database gone')),
       reportDeployment: () => Promise.reject(new Error('database gone')),
       reportPromotion: () => Promise.reject(new Error('database gone')),
+      recordDeployment: () => Promise.reject(new Error('database gone')),
     };
     const failing = new TriggerService({ ledger: broken, db: t.kernel.db });
     const event = trigger('deployment.completed', at(artifact, 'dev'));

@@ -36,6 +36,11 @@ export class ModelIndex {
     return [...keys].map((key) => this.promotions.get(key)).filter((p): p is PromotionConfig => p !== undefined);
   }
 
+  /** The environments of a service's pipelines, in pipeline order, each once. */
+  environmentsOf(service: ServiceConfig): string[] {
+    return [...new Set(service.pipelines.flatMap((p) => this.pipelines.get(p)?.environments.map((stage) => stage.name) ?? []))];
+  }
+
   /** The services whose pipelines pass through an environment, in file order. */
   servicesIn(environment: string): ServiceConfig[] {
     return this.model.services.filter((s) =>

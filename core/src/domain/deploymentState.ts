@@ -9,7 +9,9 @@ import {
   type PromotionResultRow,
 } from '../store/entities.js';
 import { deploymentView } from '../store/views.js';
+import { lockPlacement } from '../store/placements.js';
 import type { Deployment } from './shapes.js';
+import type { CommandScope } from './commandScope.js';
 
 /**
  * A deployment as a command works on it: its row locked for the transaction, its artifact and
@@ -25,12 +27,16 @@ export interface DeploymentState {
 const plain = { disableIdentityMap: true } as const;
 
 /**
- * Locks a deployment's row (`SELECT ... FOR UPDATE`) and reads what goes with it. Every command
- * that changes a deployment or its results takes this lock first, so each transition happens
- * once however many reports race.
+ * Locks a deployment's row (`SELECT ... FOR UPDATE`) and reads what goes with it, then locks
+ * its placement (what runs in its environment for its service) and moves the command's time past
+ * the last change there. Every command that changes a deployment or its results takes these
+ * locks first, so each transition happens once however many reports race, and changes to what
+ * runs where are written in the order they happened.
  */
-export async function lockDeployment(em: EntityManager, id: number): Promise<DeploymentState | null> {
-  return loadDeployment(em, id, true);
+export async function lockDeployment(scope: CommandScope, id: number): Promise<DeploymentState | null> {
+  const state = await loadDeployment(scope.em, id, true);
+  if (state) scope.advancePast(await lockPlacement(scope.sql, state.row));
+  return state;
 }
 
 /** Reads a deployment with its artifact and results; `lock` takes the row lock (inside a transaction). */

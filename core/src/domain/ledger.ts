@@ -4,7 +4,16 @@ import type { ConfigSnapshots } from '../store/snapshots.js';
 import { ArtifactEntity, FlowEntity, PromotionReportEntity, PromotionResultEntity, type ArtifactRow, type FlowRow, type PromotionReportRow, type PromotionResultRow } from '../store/entities.js';
 import { IdBlocks } from '../store/idBlocks.js';
 import { InsertGroups } from '../store/insertGroups.js';
-import type { RowBatch } from '../store/batchInsert.js';
+import type { RowBatch, SqlRunner } from '../store/batchInsert.js';
+import {
+  creationsToRepair,
+  currentThere,
+  lockPlacement,
+  previousCurrentArtifact,
+  repairInFlight,
+  wasEverCurrent,
+  type Creation,
+} from '../store/placements.js';
 import { isUniqueViolation } from '../store/dbErrors.js';
 import { byDigest } from '../store/ledgerReads.js';
 import { artifactView, flowView, promotionResultView } from '../store/views.js';
@@ -12,7 +21,8 @@ import { DeployDbError, notFound } from '../errors.js';
 import type { Clock } from '../plugin-api/clock.js';
 import type { Caller, PromotionReport, Verdict } from '../plugin-api/promotion.js';
 import type { Artifact, Deployment, Flow, PromotionResult } from './shapes.js';
-import type { ArtifactInput, DeploymentReportInput, PromotionReportInput } from './inputs.js';
+import type { ArtifactInput, DeploymentReportInput, DirectDeploymentInput, PromotionReportInput, RollbackInput } from './inputs.js';
+import { recordDirectDeployment } from './directDeployments.js';
 import type { CurrentModel, PromotionPlugins, WorkSignals } from './ports.js';
 import { CommandScope } from './commandScope.js';
 import { decideReport } from './deploymentMachine.js';
@@ -71,7 +81,16 @@ export class Ledger {
             updatedAt: scope.now,
           })),
         );
-        const artifact: ArtifactRow = { id: 0, ...input, createdAt: scope.now };
+        const artifact: ArtifactRow = {
+          id: 0,
+          group: input.group,
+          name: input.name,
+          version: input.version,
+          sourceUrl: input.sourceUrl,
+          revision: input.revision ?? null,
+          committedAt: input.committedAt === undefined ? null : new Date(input.committedAt),
+          createdAt: scope.now,
+        };
         const plans = await Promise.all(
           flows.map((flow) => planDeployment(scope, { flowId: 0, artifact, service: flow.service, pipeline: flow.pipeline, snapshotId, stage: 0 })),
         );
@@ -104,7 +123,7 @@ export class Ledger {
   /** A deployer's report: STARTED, COMPLETED or FAILED. A repeat answers with the current state. */
   async reportDeployment(id: number, report: DeploymentReportInput): Promise<Deployment> {
     return this.command(async (scope) => {
-      const state = await this.lock(scope.em, id);
+      const state = await this.lock(scope, id);
       const decision = decideReport(state.row.status, state.row.history, report.status);
       if (decision.kind === 'invalid') {
         throw new DeployDbError('invalid_transition', `deployment ${id}: ${decision.message}`);
@@ -121,7 +140,7 @@ export class Ledger {
   async reportPromotion(deploymentId: number, input: PromotionReportInput, caller: Caller): Promise<PromotionResult> {
     const isAdmin = caller.roles.includes('admin');
     return this.command(async (scope) => {
-      const state = await this.lock(scope.em, deploymentId);
+      const state = await this.lock(scope, deploymentId);
       const result = state.results.find((r) => r.promotion === input.name);
       if (!result) throw notFound(`promotion result "${input.name}" of deployment ${deploymentId}`);
       const plugin = this.options.plugins.instance(result.type);
@@ -156,6 +175,73 @@ export class Ledger {
       });
       await applyVerdict(scope, state, result, withReportDefaults(verdict, report), actor);
       return promotionResultView(result);
+    });
+  }
+
+  /** Records a deployment outside any flow (CONTRACT §11): a rollback, a hotfix, a deploy by hand. */
+  async recordDeployment(input: DirectDeploymentInput): Promise<Deployment> {
+    const { index, snapshotId } = this.options.current();
+    const service = index.services.get(input.service);
+    if (!service) throw invalidInput('/service', `unknown service "${input.service}"`);
+    if (!index.environmentsOf(service).includes(input.environment)) {
+      throw invalidInput('/environment', `environment "${input.environment}" is in none of the pipelines of service "${service.key}"`);
+    }
+    return this.command(async (scope) => {
+      const artifact = await findArtifact(scope.em, input);
+      if (!service.artifacts.includes(`${artifact.group}:${artifact.name}`)) {
+        throw invalidInput(input.artifactId === undefined ? '/artifact' : '/artifactId', `service "${service.key}" does not list the module ${artifact.group}:${artifact.name}`);
+      }
+      scope.advancePast(await lockPlacement(scope.sql, input));
+      const state = await recordDirectDeployment(scope, {
+        service: service.key,
+        environment: input.environment,
+        artifact,
+        kind: input.kind,
+        status: input.status ?? 'CREATED',
+        reason: input.reason ?? null,
+        snapshotId,
+      });
+      return viewOf(state);
+    });
+  }
+
+  /**
+   * Rolls a service back in an environment (CONTRACT §11): records a direct deployment of kind
+   * `rollback` of the artifact current there before the current one, or of `to`, which must
+   * have been current there once.
+   */
+  async rollback(serviceKey: string, environment: string, input: RollbackInput): Promise<Deployment> {
+    const { index, snapshotId } = this.options.current();
+    const service = index.services.get(serviceKey);
+    if (!service) throw notFound(`service "${serviceKey}"`);
+    if (!index.environmentsOf(service).includes(environment)) throw notFound(`environment "${environment}" of service "${serviceKey}"`);
+    const key = { environment, service: serviceKey };
+    return this.command(async (scope) => {
+      scope.advancePast(await lockPlacement(scope.sql, key));
+      const current = await currentThere(scope.sql, key);
+      if (!current) throw new DeployDbError('conflict', `nothing runs in ${environment} for service "${serviceKey}": there is nothing to roll back`);
+      let artifactId: number;
+      if (input.to !== undefined) {
+        if (!(await wasEverCurrent(scope.sql, key, input.to))) {
+          throw invalidInput('/to', `artifact ${input.to} was never current in ${environment} for service "${serviceKey}"`);
+        }
+        artifactId = input.to;
+      } else {
+        const previous = await previousCurrentArtifact(scope.sql, key, current.artifactId);
+        if (previous === null) throw new DeployDbError('conflict', `nothing ran in ${environment} for service "${serviceKey}" before the current artifact: give "to"`);
+        artifactId = previous;
+      }
+      const artifact = await scope.em.findOneOrFail(ArtifactEntity, artifactId, { disableIdentityMap: true });
+      const state = await recordDirectDeployment(scope, {
+        service: serviceKey,
+        environment,
+        artifact,
+        kind: 'rollback',
+        status: 'CREATED',
+        reason: input.reason ?? null,
+        snapshotId,
+      });
+      return viewOf(state);
     });
   }
 
@@ -207,7 +293,7 @@ export class Ledger {
   private async lockStartedResult(scope: CommandScope, resultId: number): Promise<{ state: DeploymentState; result: PromotionResultRow } | null> {
     const owner = await scope.em.findOne(PromotionResultEntity, resultId, { disableIdentityMap: true, fields: ['deploymentId'] });
     if (!owner) return null;
-    const state = await lockDeployment(scope.em, owner.deploymentId);
+    const state = await lockDeployment(scope, owner.deploymentId);
     const result = state?.results.find((r) => r.id === resultId);
     if (!state || !result || result.status !== 'STARTED' || state.row.status !== 'COMPLETED') return null;
     return { state, result };
@@ -220,6 +306,7 @@ export class Ledger {
   async command<T>(work: (scope: CommandScope) => Promise<T>, { transaction = true } = {}): Promise<T> {
     let due = false;
     let stored = false;
+    let repairs: Creation[] = [];
     const { db } = this.options;
     const run = async (em: () => EntityManager) => {
       const now = this.options.clock.now();
@@ -227,22 +314,60 @@ export class Ledger {
       const scope = new CommandScope(em, now, this.options.snapshots, this.ids, outside);
       const answer = await work(scope);
       await scope.flush(true);
+      repairs = creationsToRepair(scope.creations, scope.returned);
+      // In a transaction the creation's upsert holds the placement row: repair before commit.
+      if (transaction) for (const creation of repairs.splice(0)) await repairInFlight(scope.sql, creation);
       due = scope.promotionsDue;
       stored = scope.events.length > 0;
       return answer;
     };
     // Without a transaction the command may never need an EntityManager: one is forked on demand.
     const value = transaction ? await db.em().transactional((em) => run(() => em)) : await run(() => db.em());
+    if (repairs.length > 0) await this.repairCreations(repairs);
     if (due) this.options.signals.promotionsDue();
     if (stored) this.options.signals.eventsStored();
     return value;
   }
 
-  private async lock(em: EntityManager, id: number): Promise<DeploymentState> {
-    const state = await lockDeployment(em, id);
+  /**
+   * Corrects what a command wrote about the in-flight deployment without seeing creations that
+   * committed after it (placements.ts): rare, and done in a transaction of its own, holding the
+   * placement row.
+   */
+  private async repairCreations(creations: readonly Creation[]): Promise<void> {
+    await this.options.db.em().transactional(async (em) => {
+      const sql: SqlRunner = (statement, params) => em.execute(statement, params as never[]);
+      for (const creation of creations) {
+        await lockPlacement(sql, creation);
+        await repairInFlight(sql, creation);
+      }
+    });
+  }
+
+  private async lock(scope: CommandScope, id: number): Promise<DeploymentState> {
+    const state = await lockDeployment(scope, id);
     if (!state) throw notFound(`deployment ${id}`);
     return state;
   }
+}
+
+const invalidInput = (path: string, message: string) => new DeployDbError('validation_failed', message, [{ path, message }]);
+
+/** The artifact a direct deployment names, by id or by coordinates; 404 when it is not registered. */
+async function findArtifact(em: EntityManager, input: DirectDeploymentInput): Promise<ArtifactRow> {
+  if (input.artifactId !== undefined) {
+    const row = await em.findOne(ArtifactEntity, input.artifactId, { disableIdentityMap: true });
+    if (!row) throw notFound(`artifact ${input.artifactId}`);
+    return row;
+  }
+  const { group, name, version } = input.artifact!;
+  const row = await em.findOne(
+    ArtifactEntity,
+    { ...byDigest('artifact_group', group), ...byDigest('name', name), ...byDigest('version', version), group, name, version },
+    { disableIdentityMap: true },
+  );
+  if (!row) throw notFound(`artifact ${group}:${name}:${version}`);
+  return row;
 }
 
 /** A report's own infoUrl and reason stand unless the plugin's verdict says otherwise. */

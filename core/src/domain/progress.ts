@@ -5,6 +5,7 @@ import type { Verdict } from '../plugin-api/promotion.js';
 import type { FlowStatus } from './shapes.js';
 import type { CommandScope } from './commandScope.js';
 import { updateDeployment, updateResult, viewOf, type DeploymentState } from './deploymentState.js';
+import { placementAfterStatus } from './placementEffects.js';
 
 /**
  * How a flow moves on (CONTRACT §3): deployments created per stage, COMPLETED starting the
@@ -21,7 +22,8 @@ export interface NewDeployment {
   stage: number;
 }
 
-const deploymentKey = (id: number) => `deployment:${id}`;
+/** Events of one deployment are published in order: they share this key. */
+export const deploymentKey = (id: number) => `deployment:${id}`;
 
 /** What a new deployment needs, resolved from the flow's configuration snapshot. */
 export interface DeploymentPlan {
@@ -59,10 +61,16 @@ export function buildDeployments(scope: CommandScope, plans: readonly Deployment
       environment,
       stage: spec.stage,
       snapshotId: spec.snapshotId,
+      kind: 'flow',
       status: 'CREATED',
       history: ['CREATED'],
       reason: null,
+      reasonAt: null,
       statusAt: now,
+      startedAt: null,
+      completedAt: null,
+      verifiedAt: null,
+      failedAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -83,6 +91,7 @@ export function buildDeployments(scope: CommandScope, plans: readonly Deployment
         errors: 0,
         nextCheckAt: null,
         leaseUntil: null,
+        settledAt: null,
         createdAt: now,
         updatedAt: now,
       }),
@@ -91,6 +100,7 @@ export function buildDeployments(scope: CommandScope, plans: readonly Deployment
   });
   scope.insertLater({ entity: DeploymentEntity, rows: states.map((s) => s.row) });
   scope.insertLater({ entity: PromotionResultEntity, rows: states.flatMap((s) => s.results) });
+  for (const { row } of states) scope.created({ environment: row.environment, service: row.service, deploymentId: row.id, createdAt: now });
   for (const state of states) {
     scope.emit('deploydb.deployment.created', `deployments/${state.row.id}`, viewOf(state), deploymentKey(state.row.id));
   }
@@ -108,17 +118,25 @@ export async function createDeployments(scope: CommandScope, specs: readonly New
 export async function applyReportedStatus(scope: CommandScope, state: DeploymentState, status: 'STARTED' | 'COMPLETED' | 'FAILED', reason: string | null): Promise<void> {
   if (status === 'FAILED') return failDeployment(scope, state, reason);
   await setStatus(scope, state, status, reason);
-  if (status === 'COMPLETED') await startPromotions(scope, state);
+  // A direct deployment has no promotions and moves no flow: COMPLETED is where it stays.
+  if (status === 'COMPLETED' && state.row.flowId !== null) await startPromotions(scope, state);
 }
 
-async function setStatus(scope: CommandScope, state: DeploymentState, status: DeploymentRow['status'], reason: string | null): Promise<void> {
+const STATUS_TIME = { STARTED: 'startedAt', COMPLETED: 'completedAt', VERIFIED: 'verifiedAt', FAILED: 'failedAt' } as const;
+
+/** Moves a deployment to a status: its row, its status times, what runs where, and the event. */
+export async function setStatus(scope: CommandScope, state: DeploymentState, status: Exclude<DeploymentRow['status'], 'CREATED'>, reason: string | null): Promise<void> {
+  const from = state.row.status;
   await updateDeployment(scope.em, state.row, {
     status,
     history: [...state.row.history, status],
     reason: reason ?? state.row.reason,
+    ...(reason !== null ? { reasonAt: scope.now } : {}),
+    [STATUS_TIME[status]]: scope.now,
     statusAt: scope.now,
     updatedAt: scope.now,
   });
+  await placementAfterStatus(scope, state.row, from, status);
   const type = `deploydb.deployment.${status.toLowerCase()}` as const;
   scope.emit(type as 'deploydb.deployment.started', `deployments/${state.row.id}`, viewOf(state), deploymentKey(state.row.id));
 }
@@ -134,15 +152,17 @@ async function startPromotions(scope: CommandScope, state: DeploymentState): Pro
 
 async function verifyDeployment(scope: CommandScope, state: DeploymentState): Promise<void> {
   await setStatus(scope, state, 'VERIFIED', null);
+  const { flowId, pipeline: pipelineKey, stage } = state.row;
+  if (flowId === null || pipelineKey === null || stage === null) return;
   const index = await scope.model(state.row.snapshotId);
-  const pipeline = index.pipelines.get(state.row.pipeline)!;
-  const next = state.row.stage + 1;
+  const pipeline = index.pipelines.get(pipelineKey)!;
+  const next = stage + 1;
   if (next < pipeline.environments.length) {
     await createDeployments(scope, [
-      { flowId: state.row.flowId, artifact: state.artifact, service: state.row.service, pipeline: state.row.pipeline, snapshotId: state.row.snapshotId, stage: next },
+      { flowId, artifact: state.artifact, service: state.row.service, pipeline: pipelineKey, snapshotId: state.row.snapshotId, stage: next },
     ]);
   } else {
-    await finishFlow(scope, state.row.flowId, 'SUCCESS');
+    await finishFlow(scope, flowId, 'SUCCESS');
   }
 }
 
@@ -151,7 +171,7 @@ async function failDeployment(scope: CommandScope, state: DeploymentState, reaso
   await scope.em.nativeUpdate(PromotionResultEntity, { deploymentId: state.row.id, nextCheckAt: { $ne: null } }, { nextCheckAt: null });
   for (const result of state.results) result.nextCheckAt = null;
   await setStatus(scope, state, 'FAILED', reason);
-  await finishFlow(scope, state.row.flowId, 'FAILED');
+  if (state.row.flowId !== null) await finishFlow(scope, state.row.flowId, 'FAILED');
 }
 
 export async function finishFlow(scope: CommandScope, flowId: number, status: Exclude<FlowStatus, 'RUNNING'>): Promise<void> {
@@ -190,6 +210,7 @@ export async function applyVerdict(scope: CommandScope, state: DeploymentState, 
     evidence,
     nextCheckAt: null,
     leaseUntil: null,
+    settledAt: now,
     updatedAt: now,
   });
   scope.emit(

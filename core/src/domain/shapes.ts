@@ -15,6 +15,12 @@ export type PromotionStatus = 'NOT_STARTED' | 'STARTED' | 'SUCCESS' | 'FAILED';
 export const PROMOTION_STATUSES: readonly PromotionStatus[] = ['NOT_STARTED', 'STARTED', 'SUCCESS', 'FAILED'];
 
 export type FlowStatus = 'RUNNING' | 'SUCCESS' | 'FAILED';
+
+/** How a deployment came to be: a flow made it, or it was recorded directly (CONTRACT §11). */
+export type DeploymentKind = 'flow' | DirectDeploymentKind;
+export type DirectDeploymentKind = 'rollback' | 'hotfix' | 'manual';
+export const DIRECT_DEPLOYMENT_KINDS: readonly DirectDeploymentKind[] = ['rollback', 'hotfix', 'manual'];
+export const DEPLOYMENT_KINDS: readonly DeploymentKind[] = ['flow', ...DIRECT_DEPLOYMENT_KINDS];
 export const FLOW_STATUSES: readonly FlowStatus[] = ['RUNNING', 'SUCCESS', 'FAILED'];
 
 /** A union of string literals, typed as the union of those strings. */
@@ -28,6 +34,8 @@ export const ArtifactSchema = Type.Object(
     name: Type.String(),
     version: Type.String(),
     sourceUrl: Type.String(),
+    revision: Type.Union([Type.String(), Type.Null()], { description: 'the source revision, e.g. a commit SHA' }),
+    committedAt: Type.Union([Timestamp, Type.Null()], { description: 'when that revision was committed' }),
     createdAt: Timestamp,
   },
   { $id: 'Artifact' },
@@ -56,13 +64,16 @@ export type PromotionResult = Omit<Static<typeof PromotionResultSchema>, 'status
 export const DeploymentSchema = Type.Object(
   {
     id: Id,
-    flowId: Id,
+    flowId: Type.Union([Id, Type.Null()], { description: 'null for a direct deployment' }),
     artifact: ArtifactSchema,
     service: Type.String(),
-    pipeline: Type.String(),
+    pipeline: Type.Union([Type.String(), Type.Null()], { description: 'null for a direct deployment' }),
     environment: Type.String(),
     status: literalUnion(DEPLOYMENT_STATUSES),
+    kind: literalUnion(DEPLOYMENT_KINDS),
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'the last reason reported for it' }),
     promotions: Type.Array(PromotionResultSchema),
+    statusAt: Type.String({ format: 'date-time', description: 'when it reached its status' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -70,13 +81,16 @@ export const DeploymentSchema = Type.Object(
 );
 export interface Deployment {
   id: number;
-  flowId: number;
+  flowId: number | null;
   artifact: Artifact;
   service: string;
-  pipeline: string;
+  pipeline: string | null;
   environment: string;
   status: DeploymentStatus;
+  kind: DeploymentKind;
+  reason: string | null;
   promotions: PromotionResult[];
+  statusAt: string;
   createdAt: string;
   updatedAt: string;
 }

@@ -2,6 +2,8 @@ import type { DeployDbConfig } from '../config/model.js';
 import type { ModelIndex } from '../config/modelIndex.js';
 import type { Ledger } from '../domain/ledger.js';
 import type { LedgerReads } from '../store/ledgerReads.js';
+import type { PlacementReads } from '../store/placementReads.js';
+import type { DoraReport } from '../domain/dora.js';
 import type { HealthReport } from '../kernel/health.js';
 import type { TriggerService } from '../events/triggers/triggerService.js';
 import type { WebhookDeliveries } from '../events/webhooks/deliveries.js';
@@ -11,6 +13,12 @@ import type { EventStreamHub } from '../events/stream/eventStreamHub.js';
 export interface ApiContext {
   ledger: Ledger;
   reads: LedgerReads;
+  /** What runs where, now and at past moments, and its history. */
+  placements: PlacementReads;
+  /** DORA figures for services and environments over a window. */
+  dora(filter: { service?: string; environment?: string }, window: { from: Date; to: Date }): Promise<DoraReport>;
+  /** The kernel's clock. */
+  now(): Date;
   triggers: TriggerService;
   webhooks: WebhookDeliveries;
   /** The live event stream's clients. */

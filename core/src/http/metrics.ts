@@ -1,7 +1,18 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DEPLOYMENT_STATUSES } from '../domain/shapes.js';
+import type { DoraReport } from '../domain/dora.js';
 
-/** Prometheus metrics: requests, latencies, and deployments by status (read at scrape time). */
+/** What the gauges read at scrape time. */
+export interface MetricSources {
+  countDeployments(): Promise<Record<string, number>>;
+  /** DORA figures of every service over the last 30 days. */
+  dora(): Promise<DoraReport>;
+}
+
+/** How long a figure read from the database is reused: scrapes never queue up work behind each other. */
+const SOURCE_TTL_MS = 30_000;
+
+/** Prometheus metrics: requests, latencies, deployments by status and DORA figures (read at scrape time). */
 export class Metrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
@@ -18,19 +29,64 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(countDeployments: () => Promise<Record<string, number>>) {
+  constructor(sources: MetricSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'deploydb_' });
+    const counts = cached(() => sources.countDeployments());
+    const dora = cached(() => sources.dora());
+    const registers = [this.registry];
     new Gauge({
       name: 'deploydb_deployments',
       help: 'Deployments, by status',
       labelNames: ['status'] as const,
-      registers: [this.registry],
+      registers,
       async collect() {
         // Every status, 0 when none; a database that does not answer leaves the gauge empty.
         this.reset();
-        const counts = await countDeployments().catch(() => null);
-        if (counts) for (const status of DEPLOYMENT_STATUSES) this.set({ status }, counts[status] ?? 0);
+        const byStatus = await counts().catch(() => null);
+        if (byStatus) for (const status of DEPLOYMENT_STATUSES) this.set({ status }, byStatus[status] ?? 0);
       },
     });
+    // DORA, per service and environment over the last 30 days; a figure with nothing to measure is absent.
+    const doraGauge = (name: string, help: string, value: (f: DoraReport['services'][number]) => Array<[labels: Record<string, string>, value: number | null]>) =>
+      new Gauge({
+        name: `deploydb_dora_${name}`,
+        help,
+        labelNames: ['service', 'environment', 'quantile'] as const,
+        registers,
+        async collect() {
+          this.reset();
+          const report = await dora().catch(() => null);
+          for (const figures of report?.services ?? []) {
+            for (const [labels, v] of value(figures)) {
+              if (v !== null) this.set({ service: figures.service, environment: figures.environment, ...labels }, v);
+            }
+          }
+        },
+      });
+    const quantiles = (p: { p50: number; p90: number } | null): Array<[Record<string, string>, number | null]> => [
+      [{ quantile: '0.5' }, p?.p50 ?? null],
+      [{ quantile: '0.9' }, p?.p90 ?? null],
+    ];
+    doraGauge('deployments', 'Deployments completed in the last 30 days', (f) => [[{}, f.deployments]]);
+    doraGauge('deployment_frequency_per_day', 'Deployments completed per day, last 30 days', (f) => [[{}, f.deploymentFrequencyPerDay]]);
+    doraGauge('lead_time_seconds', 'Lead time from commit (or registration) to completion, last 30 days', (f) => quantiles(f.leadTimeSeconds));
+    doraGauge('change_failure_rate', 'Share of deployments that failed or were rolled back, last 30 days', (f) => [[{}, f.changeFailureRate]]);
+    doraGauge('time_to_restore_seconds', 'Time from a failure to the next completed deployment, last 30 days', (f) => quantiles(f.timeToRestoreSeconds));
   }
+}
+
+/** A read shared by the scrapes within SOURCE_TTL_MS of it. */
+function cached<T>(read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | null = null;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > SOURCE_TTL_MS) {
+      const value = read();
+      last = { at: now, value };
+      value.catch(() => {
+        if (last?.value === value) last = null;
+      });
+    }
+    return last.value;
+  };
 }

@@ -39,3 +39,18 @@ export function pageOfList<T>(list: readonly T[], query: { limit?: number; curso
   const items = list.slice(start, start + limit);
   return { items, nextCursor: start + limit < list.length ? encodeCursor(start + limit) : null };
 }
+
+/** A cursor for lists ordered by time, newest first: the time and tie-breaking id of the last item. */
+export function encodeTimeCursor(position: { at: Date; id: string }): string {
+  return Buffer.from(`t${position.at.getTime()}.${position.id}`).toString('base64url');
+}
+
+export function decodeTimeCursor(cursor: string | undefined): { at: Date; id: string } | null {
+  if (cursor === undefined) return null;
+  const match = /^t(\d{1,15})\.(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const at = match ? new Date(Number(match[1])) : null;
+  if (!match || !at || Number.isNaN(at.getTime()) || BigInt(match[2]!) > 9223372036854775807n) {
+    throw new DeployDbError('bad_request', 'invalid cursor', [{ path: '/cursor', message: 'not a cursor this API returned' }]);
+  }
+  return { at, id: match[2]! };
+}

@@ -19,6 +19,8 @@ import type { PluginDefinition } from '../plugin-api/definePlugin.js';
 import type { Logger } from '../plugin-api/logger.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { LedgerReads } from '../store/ledgerReads.js';
+import { PlacementReads } from '../store/placementReads.js';
+import { DoraReads } from '../store/doraReads.js';
 import { ConfigSnapshots } from '../store/snapshots.js';
 import { checkHealth, type HealthProbe, type HealthReport } from './health.js';
 import { createLogger } from './logger.js';
@@ -165,14 +167,25 @@ export class Kernel {
       });
       worker = new PromotionWorker({ db, ledger, snapshots, plugins: registry, clock, logger: logger.child({ component: 'promotions' }) });
       const reads = new LedgerReads(db);
+      const placements = new PlacementReads(db, () => clock.now());
+      const dora = new DoraReads(db);
       const triggers = new TriggerService({ ledger, db });
       const webhooks = new Webhooks({ db, queue, config: () => kernel?.config ?? config, logger: logger.child({ component: 'webhooks' }), clock });
-      const metrics = new Metrics(() => reads.countByStatus());
+      const metrics = new Metrics({
+        countDeployments: () => reads.countByStatus(),
+        dora: () => {
+          const to = clock.now();
+          return dora.report(kernel?.current.index ?? current.index, {}, { from: new Date(to.getTime() - 30 * 86_400_000), to });
+        },
+      });
 
       let routes: RouteSpec[] = [];
       const api: ApiContext = {
         ledger,
         reads,
+        placements,
+        dora: (filter, window) => dora.report(kernel!.current.index, filter, window),
+        now: () => clock.now(),
         triggers,
         webhooks: webhooks.deliveries,
         eventStream,

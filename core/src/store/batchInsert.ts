@@ -3,11 +3,29 @@ import type { EntitySchema, MetadataStorage } from '@mikro-orm/core';
 /** Runs one SQL statement with `?` placeholders: a transaction's connection, or the fast pool. */
 export type SqlRunner = <T = Record<string, unknown>>(statement: string, params: unknown[]) => Promise<T[]>;
 
+/**
+ * Rows written as an upsert: rows with the same `key` are merged into one first (PostgreSQL
+ * refuses to update one row twice in a statement), then inserted with `onConflict`; the columns
+ * named in `returning` come back from the statement.
+ */
+export interface Upsert<T extends object = object> {
+  key(row: T): string;
+  merge(a: T, b: T): T;
+  /** What follows `on conflict`, e.g. `(environment, service) do update set ...`. */
+  onConflict: string;
+  /** Columns to return, e.g. `environment, service`. */
+  returning: string;
+}
+
 /** Rows for one table; a row's `id` is written when set (pre-allocated), else left to the table's default. */
 export interface RowBatch<T extends object = object> {
   entity: EntitySchema<T>;
   rows: readonly T[];
+  upsert?: Upsert<T>;
 }
+
+/** What upserts returned, each row tagged with its table. */
+export type ReturnedRows = ReadonlyArray<{ table: string; row: Record<string, unknown> }>;
 
 /**
  * Writes rows of several tables in ONE statement (a chain of data-modifying CTEs over
@@ -15,26 +33,49 @@ export interface RowBatch<T extends object = object> {
  * round trip whatever their number. Foreign keys between the batches hold, since they are
  * checked at the end of the statement. Columns and their types come from the entities.
  */
-export async function insertBatches(run: SqlRunner, metadata: MetadataStorage, batches: readonly RowBatch[]): Promise<void> {
+export async function insertBatches(run: SqlRunner, metadata: MetadataStorage, batches: readonly RowBatch[]): Promise<ReturnedRows> {
   const parts: string[] = [];
   const params: string[] = [];
+  const returning: string[] = [];
   for (const batch of batches) {
-    if (batch.rows.length === 0) continue;
-    const shape = shapeOf(metadata, batch.entity, (batch.rows[0] as { id?: unknown }).id !== undefined);
-    const json = batch.rows.map((row) => {
+    const rows = batch.upsert ? mergedRows(batch.rows, batch.upsert) : batch.rows;
+    if (rows.length === 0) continue;
+    const shape = shapeOf(metadata, batch.entity, (rows[0] as { id?: unknown }).id !== undefined);
+    const json = rows.map((row) => {
       const record: Record<string, unknown> = {};
       for (const [column, property] of shape.fields) record[column] = (row as Record<string, unknown>)[property];
       return record;
     });
     params.push(JSON.stringify(json));
-    parts.push(`w${parts.length} as ${shape.insert}`);
+    const name = `w${parts.length}`;
+    if (batch.upsert) {
+      parts.push(`${name} as (${shape.insert} on conflict ${batch.upsert.onConflict} returning ${batch.upsert.returning})`);
+      returning.push(`select '${shape.table}' as "table", row_to_json(${name}) as row from ${name}`);
+    } else {
+      parts.push(`${name} as (${shape.insert})`);
+    }
   }
-  if (parts.length === 0) return;
-  await run(`with ${parts.join(',\n')} select 1`, params);
+  if (parts.length === 0) return [];
+  const rows = await run<{ table: string; row: Record<string, unknown> }>(
+    `with ${parts.join(',\n')} ${returning.length > 0 ? returning.join(' union all ') : 'select 1'}`,
+    params,
+  );
+  return returning.length > 0 ? rows : [];
+}
+
+function mergedRows<T extends object>(rows: readonly T[], upsert: Upsert<T>): T[] {
+  const byKey = new Map<string, T>();
+  for (const row of rows) {
+    const key = upsert.key(row);
+    const seen = byKey.get(key);
+    byKey.set(key, seen ? upsert.merge(seen, row) : row);
+  }
+  return [...byKey.values()];
 }
 
 /** How one entity's rows are written: its columns with their row properties, and the INSERT taking them as JSON. */
 interface BatchShape {
+  table: string;
   fields: Array<[column: string, property: string]>;
   insert: string;
 }
@@ -48,14 +89,15 @@ function shapeOf(metadata: MetadataStorage, entity: EntitySchema, withId: boolea
   let shape = byId.get(withId);
   if (!shape) {
     const meta = metadata.get(entity.meta.className);
-    const props = meta.props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false && (withId || !p.primary));
+    const props = meta.props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false && (withId || !p.autoincrement));
     const columns = props.map((p) => `"${p.fieldNames[0]}"`);
     const types = props.map((p) => `"${p.fieldNames[0]}" ${recordType(p.columnTypes[0]!)}`);
     shape = {
+      table: meta.tableName,
       fields: props.map((p) => [p.fieldNames[0]!, p.name]),
       insert:
-        `(insert into "${meta.tableName}" (${columns.join(', ')}) ` +
-        `select ${columns.join(', ')} from json_to_recordset(?::json) as x(${types.join(', ')}))`,
+        `insert into "${meta.tableName}" as "${meta.tableName}" (${columns.join(', ')}) ` +
+        `select ${columns.join(', ')} from json_to_recordset(?::json) as x(${types.join(', ')})`,
     };
     byId.set(withId, shape);
   }

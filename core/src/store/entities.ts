@@ -1,5 +1,5 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
-import type { DeploymentStatus, FlowStatus, PromotionStatus } from '../domain/shapes.js';
+import type { DeploymentKind, DeploymentStatus, FlowStatus, PromotionStatus } from '../domain/shapes.js';
 import type { FlowModel } from '../config/model.js';
 
 /*
@@ -34,6 +34,10 @@ export interface ArtifactRow {
   name: string;
   version: string;
   sourceUrl: string;
+  /** The source revision (e.g. a commit SHA), when CI gave it. */
+  revision: string | null;
+  /** When that revision was committed, when CI gave it: where lead time starts. */
+  committedAt: Date | null;
   createdAt: Date;
 }
 export const ArtifactEntity = new EntitySchema<ArtifactRow>({
@@ -45,6 +49,8 @@ export const ArtifactEntity = new EntitySchema<ArtifactRow>({
     name: { type: 'text' },
     version: { type: 'text' },
     sourceUrl: { type: 'text' },
+    revision: nullableText,
+    committedAt: { ...timestamp, nullable: true },
     createdAt: timestamp,
   },
 });
@@ -76,21 +82,31 @@ export const FlowEntity = new EntitySchema<FlowRow>({
 
 export interface DeploymentRow {
   id: number;
-  flowId: number;
+  /** The flow that made it; null for a direct deployment. */
+  flowId: number | null;
   artifactId: number;
   service: string;
-  pipeline: string;
+  /** The flow's pipeline; null for a direct deployment. */
+  pipeline: string | null;
   environment: string;
-  /** Position of the environment in the flow's pipeline. */
-  stage: number;
-  /** The flow's configuration snapshot (copied here so commands need not read the flow). */
+  /** Position of the environment in the flow's pipeline; null for a direct deployment. */
+  stage: number | null;
+  /** The configuration snapshot it was made with (a flow's, copied here so commands need not read the flow). */
   snapshotId: number;
+  kind: DeploymentKind;
   status: DeploymentStatus;
   /** Every status this deployment has had, oldest first: what makes a repeated report a repeat. */
   history: DeploymentStatus[];
   reason: string | null;
+  /** When `reason` was reported. */
+  reasonAt: Date | null;
   /** When it reached its current status. */
   statusAt: Date;
+  /** When it reached each status (each happens at most once; CREATED is `createdAt`). */
+  startedAt: Date | null;
+  completedAt: Date | null;
+  verifiedAt: Date | null;
+  failedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -99,17 +115,23 @@ export const DeploymentEntity = new EntitySchema<DeploymentRow>({
   tableName: 'deployment',
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
-    flowId: { type: 'integer' },
+    flowId: { type: 'integer', nullable: true },
     artifactId: { type: 'integer' },
     service: { type: 'text' },
-    pipeline: { type: 'text' },
+    pipeline: nullableText,
     environment: { type: 'text' },
-    stage: { type: 'integer' },
+    stage: { type: 'integer', nullable: true },
     snapshotId: { type: 'integer' },
+    kind: { type: 'text' },
     status: { type: 'text' },
     history: { type: 'json' },
     reason: nullableText,
+    reasonAt: { ...timestamp, nullable: true },
     statusAt: timestamp,
+    startedAt: { ...timestamp, nullable: true },
+    completedAt: { ...timestamp, nullable: true },
+    verifiedAt: { ...timestamp, nullable: true },
+    failedAt: { ...timestamp, nullable: true },
     createdAt: timestamp,
     updatedAt: timestamp,
   },
@@ -137,6 +159,8 @@ export interface PromotionResultRow {
   nextCheckAt: Date | null;
   /** Held by the instance evaluating it until then. */
   leaseUntil: Date | null;
+  /** When it became SUCCESS or FAILED. */
+  settledAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -159,6 +183,7 @@ export const PromotionResultEntity = new EntitySchema<PromotionResultRow>({
     errors: { type: 'integer' },
     nextCheckAt: { ...timestamp, nullable: true },
     leaseUntil: { ...timestamp, nullable: true },
+    settledAt: { ...timestamp, nullable: true },
     createdAt: timestamp,
     updatedAt: timestamp,
   },
@@ -211,6 +236,53 @@ export const OutboxEventEntity = new EntitySchema<OutboxEventRow>({
   },
 });
 
+/** Per environment and service: what runs there now and what is in flight (see migration m006). */
+export interface PlacementRow {
+  environment: string;
+  service: string;
+  currentId: number | null;
+  inFlightId: number | null;
+  inFlightCreatedAt: Date | null;
+  inFlightRecomputedAt: Date | null;
+  changedAt: Date | null;
+}
+export const PlacementEntity = new EntitySchema<PlacementRow>({
+  name: 'Placement',
+  tableName: 'placement',
+  properties: {
+    environment: { type: 'text', primary: true },
+    service: { type: 'text', primary: true },
+    currentId: { type: 'integer', nullable: true },
+    inFlightId: { type: 'integer', nullable: true },
+    inFlightCreatedAt: { ...timestamp, nullable: true },
+    inFlightRecomputedAt: { ...timestamp, nullable: true },
+    changedAt: { ...timestamp, nullable: true },
+  },
+});
+
+/** From `at` on, `deploymentId` holds `role` (current or in flight) there; null: nothing does. */
+export interface PlacementChangeRow {
+  id: number;
+  environment: string;
+  service: string;
+  role: 'current' | 'in_flight';
+  at: Date;
+  deploymentId: number | null;
+}
+export const PlacementChangeEntity = new EntitySchema<PlacementChangeRow>({
+  name: 'PlacementChange',
+  tableName: 'placement_change',
+  properties: {
+    // The table's key is (environment, service, role, at, id) (see m006); `id` only breaks ties.
+    id: { type: new BigIntType('number'), primary: true, autoincrement: true },
+    environment: { type: 'text' },
+    service: { type: 'text' },
+    role: { type: 'text' },
+    at: timestamp,
+    deploymentId: { type: 'integer', nullable: true },
+  },
+});
+
 export const entities = [
   ConfigSnapshotEntity,
   ArtifactEntity,
@@ -219,4 +291,6 @@ export const entities = [
   PromotionResultEntity,
   PromotionReportEntity,
   OutboxEventEntity,
+  PlacementEntity,
+  PlacementChangeEntity,
 ];

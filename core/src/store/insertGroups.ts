@@ -1,5 +1,5 @@
 import type { MetadataStorage } from '@mikro-orm/core';
-import { insertBatches, type RowBatch, type SqlRunner } from './batchInsert.js';
+import { insertBatches, type ReturnedRows, type RowBatch, type SqlRunner } from './batchInsert.js';
 import { isRefusedWrite } from './dbErrors.js';
 
 /** The most writes joined into one statement. */
@@ -7,7 +7,7 @@ const MAX_GROUP = 64;
 
 interface PendingWrite {
   batches: readonly RowBatch[];
-  resolve: () => void;
+  resolve: (returned: ReturnedRows) => void;
   reject: (error: unknown) => void;
 }
 
@@ -29,8 +29,11 @@ export class InsertGroups {
     private readonly metadata: MetadataStorage,
   ) {}
 
-  /** Writes one command's rows, together with whatever other writes gathered meanwhile. */
-  write(batches: readonly RowBatch[]): Promise<void> {
+  /**
+   * Writes one command's rows, together with whatever other writes gathered meanwhile; answers
+   * what the group's upserts returned (every write's: each picks out its own).
+   */
+  write(batches: readonly RowBatch[]): Promise<ReturnedRows> {
     return new Promise((resolve, reject) => {
       this.pending.push({ batches, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
@@ -43,8 +46,8 @@ export class InsertGroups {
 
   private async writeGroup(group: PendingWrite[]): Promise<void> {
     try {
-      await insertBatches(this.run, this.metadata, joined(group.map((write) => write.batches)));
-      for (const write of group) write.resolve();
+      const returned = await insertBatches(this.run, this.metadata, joined(group.map((write) => write.batches)));
+      for (const write of group) write.resolve(returned);
     } catch (error) {
       // Only a refused write is worth a retry alone; a lost connection or a database that is down
       // fails the whole group (a write may even have committed before the connection dropped).
@@ -57,19 +60,22 @@ export class InsertGroups {
   }
 }
 
-/** The rows of several writes as one batch per entity (and per whether ids are given), in order. */
+/**
+ * The rows of several writes as one batch per entity (per whether ids are given, and per upsert),
+ * in order. An upsert's rows are merged by key when written (batchInsert.ts).
+ */
 function joined(writes: ReadonlyArray<readonly RowBatch[]>): RowBatch[] {
-  const byEntity = new Map<unknown, Map<boolean, { entity: RowBatch['entity']; rows: object[] }>>();
-  const order: Array<{ entity: RowBatch['entity']; rows: object[] }> = [];
+  const byEntity = new Map<unknown, Map<unknown, { entity: RowBatch['entity']; rows: object[]; upsert?: RowBatch['upsert'] }>>();
+  const order: Array<{ entity: RowBatch['entity']; rows: object[]; upsert?: RowBatch['upsert'] }> = [];
   for (const batches of writes) {
     for (const batch of batches) {
       if (batch.rows.length === 0) continue;
-      const withId = (batch.rows[0] as { id?: unknown }).id !== undefined;
+      const kind = batch.upsert ?? (batch.rows[0] as { id?: unknown }).id !== undefined;
       let shapes = byEntity.get(batch.entity);
       if (!shapes) byEntity.set(batch.entity, (shapes = new Map()));
-      let target = shapes.get(withId);
+      let target = shapes.get(kind);
       if (!target) {
-        shapes.set(withId, (target = { entity: batch.entity, rows: [] }));
+        shapes.set(kind, (target = { entity: batch.entity, rows: [], upsert: batch.upsert }));
         order.push(target);
       }
       target.rows.push(...batch.rows);

@@ -23,14 +23,6 @@ export interface FlowFilter {
   artifactId?: number;
 }
 
-export interface CurrentDeployment {
-  service: string;
-  artifact: Artifact;
-  deploymentId: number;
-  status: DeploymentStatus;
-  since: string;
-}
-
 const plain = { disableIdentityMap: true } as const;
 
 /**
@@ -114,41 +106,6 @@ export class LedgerReads {
     const em = this.em();
     const row = await em.findOne(FlowEntity, id, plain);
     return row ? (await flowViews(em, [row]))[0]! : null;
-  }
-
-  /** Per service, the newest COMPLETED or VERIFIED deployment in an environment. */
-  async currentIn(environment: string): Promise<CurrentDeployment[]> {
-    const em = this.em();
-    const rows = await em.execute<{ id: number }[]>(
-      `select distinct on (service) id from deployment
-        where environment = ? and status in ('COMPLETED', 'VERIFIED')
-        order by service, created_at desc, id desc`,
-      [environment],
-    );
-    if (rows.length === 0) return [];
-    const deployments = await em.find(DeploymentEntity, { id: { $in: rows.map((r) => r.id) } }, plain);
-    const artifacts = await em.find(ArtifactEntity, { id: { $in: deployments.map((d) => d.artifactId) } }, plain);
-    const byId = new Map(artifacts.map((a) => [a.id, a]));
-    return deployments.map((d) => ({
-      service: d.service,
-      artifact: artifactView(byId.get(d.artifactId)!),
-      deploymentId: d.id,
-      status: d.status,
-      since: d.statusAt.toISOString(),
-    }));
-  }
-
-  /** For one service in one environment: the current deployment and the one in flight. */
-  async serviceIn(service: string, environment: string): Promise<{ current: Deployment | null; inFlight: Deployment | null }> {
-    const em = this.em();
-    const newest = (statuses: DeploymentStatus[]) =>
-      em.findOne(DeploymentEntity, { service, environment, status: { $in: statuses } }, { ...plain, orderBy: { createdAt: 'desc', id: 'desc' } });
-    const [current, inFlight] = await Promise.all([newest(['COMPLETED', 'VERIFIED']), newest(['CREATED', 'STARTED'])]);
-    const views = await deploymentViews(em, [current, inFlight].filter((d): d is DeploymentRow => d !== null));
-    return {
-      current: current ? views.find((v) => v.id === current.id)! : null,
-      inFlight: inFlight ? views.find((v) => v.id === inFlight.id)! : null,
-    };
   }
 
   /** Deployments by status, for /metrics. */

@@ -16,7 +16,16 @@ const iso = (date: Date) => date.toISOString();
 const plain = { disableIdentityMap: true } as const;
 
 export function artifactView(row: ArtifactRow): Artifact {
-  return { id: row.id, group: row.group, name: row.name, version: row.version, sourceUrl: row.sourceUrl, createdAt: iso(row.createdAt) };
+  return {
+    id: row.id,
+    group: row.group,
+    name: row.name,
+    version: row.version,
+    sourceUrl: row.sourceUrl,
+    revision: row.revision ?? null,
+    committedAt: row.committedAt ? iso(row.committedAt) : null,
+    createdAt: iso(row.createdAt),
+  };
 }
 
 export function promotionResultView(row: PromotionResultRow): PromotionResult {
@@ -43,7 +52,10 @@ export function deploymentView(row: DeploymentRow, artifact: ArtifactRow, result
     pipeline: row.pipeline,
     environment: row.environment,
     status: row.status,
+    kind: row.kind,
+    reason: row.reason,
     promotions: [...results].sort((a, b) => a.position - b.position).map(promotionResultView),
+    statusAt: iso(row.statusAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };

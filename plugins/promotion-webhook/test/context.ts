@@ -22,7 +22,7 @@ export function evaluationContext<S>(promotion: string, type: string, options: O
     deployment: {
       id: 7,
       flowId: 3,
-      artifact: { id: 5, group: 'com.github.lookout', name: 'foas', version: '1.4.2', sourceUrl: 'http://example.test/foas-1.4.2.jar', createdAt: clock.now().toISOString() },
+      artifact: { id: 5, group: 'com.github.lookout', name: 'foas', version: '1.4.2', sourceUrl: 'http://example.test/foas-1.4.2.jar', revision: null, committedAt: null, createdAt: clock.now().toISOString() },
     },
   });
 }

@@ -10,6 +10,7 @@ import {
   MAX_TRIGGER_BATCH,
   TRIGGER_TYPES,
   VerificationTriggerData,
+  RecordedTriggerData,
   type TriggerEvent,
   type TriggerType,
 } from './triggerSchemas.js';
@@ -35,6 +36,7 @@ const dataSchemas: Record<TriggerType, TSchema> = {
   'deploydb.trigger.deployment.completed': DeploymentTriggerData,
   'deploydb.trigger.deployment.failed': DeploymentTriggerData,
   'deploydb.trigger.verification.completed': VerificationTriggerData,
+  'deploydb.trigger.deployment.recorded': RecordedTriggerData,
 };
 
 const MAX_DETAILS = 100;

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { ArtifactInput, DeploymentReportInput, PromotionReportInput } from '../../domain/inputs.js';
+import { ArtifactCoordinates, ArtifactInput, DeploymentReportInput, DirectDeploymentInput, PromotionReportInput } from '../../domain/inputs.js';
 import { literalUnion } from '../../domain/shapes.js';
 
 /**
@@ -14,6 +14,7 @@ export const TRIGGER_TYPES = [
   'deploydb.trigger.deployment.completed',
   'deploydb.trigger.deployment.failed',
   'deploydb.trigger.verification.completed',
+  'deploydb.trigger.deployment.recorded',
 ] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
@@ -39,16 +40,6 @@ export const MAX_KEY_BYTES = 2400;
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 1024, description });
 
-/** An artifact by its coordinates, with the same limits as a registration. */
-export const ArtifactRef = Type.Object(
-  {
-    group: ArtifactInput.properties.group,
-    name: ArtifactInput.properties.name,
-    version: ArtifactInput.properties.version,
-  },
-  { additionalProperties: false },
-);
-
 /** `data` of `deploydb.trigger.artifact.available`: the body of POST /api/artifacts. */
 export const ArtifactTriggerData = ArtifactInput;
 export type ArtifactTriggerData = Static<typeof ArtifactTriggerData>;
@@ -62,7 +53,7 @@ export const DeploymentTriggerData = Type.Object(
   {
     service: Name('the service key'),
     environment: Name('the environment key'),
-    artifact: ArtifactRef,
+    artifact: ArtifactCoordinates,
     reason: DeploymentReportInput.properties.reason,
   },
   { additionalProperties: false },
@@ -77,7 +68,7 @@ export const VerificationTriggerData = Type.Object(
   {
     service: Name('the service key'),
     environment: Name('the environment key'),
-    artifact: ArtifactRef,
+    artifact: ArtifactCoordinates,
     promotion: PromotionReportInput.properties.name,
     status: PromotionReportInput.properties.status,
     infoUrl: PromotionReportInput.properties.infoUrl,
@@ -86,6 +77,10 @@ export const VerificationTriggerData = Type.Object(
   { additionalProperties: false },
 );
 export type VerificationTriggerData = Static<typeof VerificationTriggerData>;
+
+/** `data` of `deploydb.trigger.deployment.recorded`: the body of POST /api/deployments (a direct deployment). */
+export const RecordedTriggerData = DirectDeploymentInput;
+export type RecordedTriggerData = DirectDeploymentInput;
 
 interface Envelope<T extends TriggerType, D> {
   id: string;
@@ -98,7 +93,8 @@ interface Envelope<T extends TriggerType, D> {
 export type TriggerEvent =
   | Envelope<'deploydb.trigger.artifact.available', ArtifactTriggerData>
   | Envelope<DeploymentTriggerType, DeploymentTriggerData>
-  | Envelope<'deploydb.trigger.verification.completed', VerificationTriggerData>;
+  | Envelope<'deploydb.trigger.verification.completed', VerificationTriggerData>
+  | Envelope<'deploydb.trigger.deployment.recorded', RecordedTriggerData>;
 
 /** The error body's inner object, as the equivalent API call answered it. */
 export const TriggerErrorSchema = Type.Object(

@@ -10,7 +10,7 @@ import { claimReceipt, findSettled, receiptKey, releaseClaim, settleReceipt } fr
 import { DEPLOYMENT_TRIGGER_STATUS, type TriggerEvent, type TriggerResponse, type TriggerResult } from './triggerSchemas.js';
 
 /** The ledger commands a trigger can stand for. */
-export type TriggerCommands = Pick<Ledger, 'registerArtifact' | 'reportDeployment' | 'reportPromotion'>;
+export type TriggerCommands = Pick<Ledger, 'registerArtifact' | 'reportDeployment' | 'reportPromotion' | 'recordDeployment'>;
 
 /** What the trigger service works with: the ledger's commands and the store (for lookups and receipts). */
 export interface TriggerServiceOptions {
@@ -116,6 +116,9 @@ export class TriggerService {
         await ledger.reportDeployment(id, report as DeploymentReportInput);
         return 200;
       }
+      case 'deploydb.trigger.deployment.recorded':
+        await ledger.recordDeployment(event.data);
+        return 201;
       case 'deploydb.trigger.verification.completed': {
         const { promotion, status, infoUrl, reason } = event.data;
         const id = await findDeploymentId(db.em(), event.data);

@@ -1,5 +1,5 @@
 import Type, { type TSchema } from 'typebox';
-import { ArtifactSchema, DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion } from '../../domain/shapes.js';
+import { DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion } from '../../domain/shapes.js';
 import { notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import {
@@ -87,65 +87,12 @@ export function configurationRoutes(api: ApiContext): RouteSpec[] {
         return json(c, 200, keysetPage(page));
       },
     }),
-    defineRoute({
-      method: 'get',
-      path: '/api/environments/:name/services',
-      tag: 'configuration',
-      summary: 'What runs in an environment now: per service, its newest COMPLETED or VERIFIED deployment',
-      params: NameParam,
-      responses: {
-        200: {
-          description: 'One item per service with a current deployment there',
-          schema: Type.Array(
-            Type.Object({ service: Type.String(), artifact: ArtifactSchema, deploymentId: Type.Integer(), status: Type.String(), since: Type.String() }),
-          ),
-        },
-      },
-      errors: [404],
-      async handler({ params, c }) {
-        requireEnvironment(api, params.name);
-        const order = new Map(api.model().model.services.map((s, i) => [s.key, i]));
-        const current = await api.reads.currentIn(params.name);
-        current.sort((a, b) => (order.get(a.service) ?? Infinity) - (order.get(b.service) ?? Infinity) || a.service.localeCompare(b.service));
-        return json(c, 200, current);
-      },
-    }),
     ...collectionRoutes(api, {
       path: '/api/services',
       what: 'service',
       schema: ServiceSchema,
       list: (m) => m.model.services.map(serviceView),
       one: (m, name) => mapped(m.services.get(name), serviceView),
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/api/services/:name/environments',
-      tag: 'configuration',
-      summary: "A service in each environment of its pipelines, in pipeline order: the current deployment and the one in flight",
-      params: NameParam,
-      responses: {
-        200: {
-          description: 'One item per environment',
-          schema: Type.Array(
-            Type.Object({
-              environment: Type.String(),
-              current: Type.Union([DeploymentSchema, Type.Null()]),
-              inFlight: Type.Union([DeploymentSchema, Type.Null()]),
-            }),
-          ),
-        },
-      },
-      errors: [404],
-      async handler({ params, c }) {
-        const model = api.model();
-        const service = model.services.get(params.name);
-        if (!service) throw notFound(`service "${params.name}"`);
-        const environments = [...new Set(service.pipelines.flatMap((p) => model.pipelines.get(p)?.environments.map((s) => s.name) ?? []))];
-        const items = await Promise.all(
-          environments.map(async (environment) => ({ environment, ...(await api.reads.serviceIn(service.key, environment)) })),
-        );
-        return json(c, 200, items);
-      },
     }),
     ...collectionRoutes(api, {
       path: '/api/pipelines',

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { DeploymentReportInput, PromotionReportInput } from '../../domain/inputs.js';
+import { DeploymentReportInput, DirectDeploymentInput, PromotionReportInput } from '../../domain/inputs.js';
 import { DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, PromotionResultSchema } from '../../domain/shapes.js';
 import { notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
@@ -29,6 +29,20 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
           { after: decodeCursor(query.cursor), limit },
         );
         return json(c, 200, keysetPage(page));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/deployments',
+      tag: 'deployments',
+      summary: 'Record a deployment outside any flow: a rollback, a hotfix, a deploy by hand (status CREATED unless given)',
+      roles: ['ci', 'admin'],
+      body: DirectDeploymentInput,
+      responses: { 201: { description: 'The deployment recorded', schema: DeploymentSchema, headers: { Location: 'the deployment URL' } } },
+      errors: [404, 413, 415, 422],
+      async handler({ body, c }) {
+        const deployment = await api.ledger.recordDeployment(body as DirectDeploymentInput);
+        return json(c, 201, deployment, { location: `/api/deployments/${deployment.id}` });
       },
     }),
     defineRoute({

@@ -4,6 +4,7 @@ import { M002Queue } from './m002_queue.js';
 import { M003Webhooks } from './m003_webhooks.js';
 import { M004Triggers } from './m004_triggers.js';
 import { M005QueueClaims } from './m005_queue_claims.js';
+import { M006Placements } from './m006_placements.js';
 import { M007EventIds } from './m007_event_ids.js';
 
 /** Every migration, in order. Listed in code so the built package needs no migration files on disk. */
@@ -13,5 +14,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'm003_webhooks', class: M003Webhooks },
   { name: 'm004_triggers', class: M004Triggers },
   { name: 'm005_queue_claims', class: M005QueueClaims },
+  { name: 'm006_placements', class: M006Placements },
   { name: 'm007_event_ids', class: M007EventIds },
 ];

@@ -1,0 +1,35 @@
+import type { DeploymentRow, PromotionResultRow } from '../store/entities.js';
+import { statusAt, statusTimesOf } from './placementTimeline.js';
+
+/**
+ * A deployment as it stood at `t` (CONTRACT §11 `?at=`): its status then and since when, its
+ * reason if it had been reported by then, and each promotion result's status then (settled, or
+ * STARTED once the deployment had completed, else NOT_STARTED). What the ledger does not keep
+ * the history of (evidence, links) is shown as it is now. `t` must not be before its creation.
+ */
+export function deploymentAsOf(row: DeploymentRow, results: readonly PromotionResultRow[], t: Date): { row: DeploymentRow; results: PromotionResultRow[] } {
+  const then = statusAt(statusTimesOf(row), t.getTime());
+  if (!then || (then.status === row.status && row.updatedAt <= t)) return { row, results: [...results] };
+  const since = new Date(then.since);
+  const reached = (at: Date | null) => (at !== null && at <= t ? at : null);
+  const completed = reached(row.completedAt);
+  return {
+    row: {
+      ...row,
+      status: then.status,
+      history: row.history.slice(0, row.history.indexOf(then.status) + 1),
+      reason: row.reasonAt !== null && row.reasonAt <= t ? row.reason : null,
+      reasonAt: reached(row.reasonAt),
+      statusAt: since,
+      startedAt: reached(row.startedAt),
+      completedAt: completed,
+      verifiedAt: reached(row.verifiedAt),
+      failedAt: reached(row.failedAt),
+      updatedAt: since,
+    },
+    results: results.map((r) => {
+      if (r.settledAt !== null && r.settledAt <= t) return r;
+      return { ...r, status: completed ? 'STARTED' : 'NOT_STARTED', reason: null, actor: null, settledAt: null, updatedAt: completed ?? r.createdAt };
+    }),
+  };
+}

@@ -1,0 +1,38 @@
+import Type from 'typebox';
+import { DoraReportSchema } from '../../domain/dora.js';
+import { DeployDbError, notFound } from '../../errors.js';
+import type { ApiContext } from '../apiContext.js';
+import { defineRoute, json, type RouteSpec } from '../route.js';
+
+const DAY_MS = 86_400_000;
+
+/** DORA metrics (CONTRACT §11). */
+export function doraRoutes(api: ApiContext): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/metrics/dora',
+      tag: 'what runs where',
+      summary: "DORA metrics: deployment frequency, lead time, change failure rate, time to restore (defaults: every service, each one's last environment, the last 30 days)",
+      query: Type.Object({
+        service: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        environment: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        from: Type.Optional(Type.String({ format: 'date-time' })),
+        to: Type.Optional(Type.String({ format: 'date-time' })),
+      }),
+      responses: { 200: { description: 'The figures, over everything asked and per service and environment', schema: DoraReportSchema } },
+      errors: [404],
+      async handler({ query, c }) {
+        const model = api.model();
+        if (query.service !== undefined && !model.services.has(query.service)) throw notFound(`service "${query.service}"`);
+        if (query.environment !== undefined && !model.environments.has(query.environment)) throw notFound(`environment "${query.environment}"`);
+        const to = query.to === undefined ? api.now() : new Date(query.to);
+        const from = query.from === undefined ? new Date(to.getTime() - 30 * DAY_MS) : new Date(query.from);
+        if (from.getTime() > to.getTime()) {
+          throw new DeployDbError('bad_request', 'invalid query parameter', [{ path: '/from', message: '"from" is after "to"' }]);
+        }
+        return json(c, 200, await api.dora({ service: query.service, environment: query.environment }, { from, to }));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,187 @@
+import type { Database } from './database.js';
+import { DEPLOYMENT_COLUMNS, deploymentOfSql, type SqlRow } from './deploymentSql.js';
+import { artifactView, deploymentView } from './views.js';
+import { deploymentAsOf } from '../domain/asOf.js';
+import { statusAt, statusTimesOf } from '../domain/placementTimeline.js';
+import type { Artifact, Deployment, DeploymentKind, DeploymentStatus } from '../domain/shapes.js';
+import type { ArtifactRow } from './entities.js';
+
+/** One service's current deployment in an environment (GET /api/environments/{name}/services). */
+export interface CurrentDeployment {
+  service: string;
+  artifact: Artifact;
+  deploymentId: number;
+  status: DeploymentStatus;
+  since: string;
+}
+
+/** A service in one environment: what runs there and what is on its way. */
+export interface ServiceInEnvironment {
+  environment: string;
+  current: Deployment | null;
+  inFlight: Deployment | null;
+}
+
+/** One stretch of time during which a deployment was current (CONTRACT §11 history). */
+export interface HistoryEntry {
+  deploymentId: number;
+  artifact: Artifact;
+  kind: DeploymentKind;
+  status: DeploymentStatus;
+  from: string;
+  to: string | null;
+}
+
+/** A position in a history, newest first: the change after which the next page starts. */
+export interface HistoryPosition {
+  at: Date;
+  id: string;
+}
+
+const ARTIFACT_COLUMNS = `a.artifact_group as a_group, a.name as a_name, a.version as a_version, a.source_url as a_source_url,
+  a.revision as a_revision, a.committed_at as a_committed_at, a.created_at as a_created_at`;
+
+function artifactOfSql(r: SqlRow, id: number): Artifact {
+  const row: ArtifactRow = {
+    id,
+    group: String(r.a_group),
+    name: String(r.a_name),
+    version: String(r.a_version),
+    sourceUrl: String(r.a_source_url),
+    revision: r.a_revision === null ? null : String(r.a_revision),
+    committedAt: r.a_committed_at === null ? null : new Date(r.a_committed_at as string),
+    createdAt: new Date(r.a_created_at as string),
+  };
+  return artifactView(row);
+}
+
+/** The latest change of a role at or before a time, for one placement row `p`. */
+const holderAt = (role: string) => `(select c.deployment_id from placement_change c
+  where c.environment = p.environment and c.service = p.service and c.role = ${role} and c.at <= ?::timestamptz
+  order by c.at desc, c.id desc limit 1)`;
+
+/**
+ * What runs where, now and at any past moment, and since when: every read here is a few index
+ * probes into the placement projection (store/placements.ts), whatever the size of the history.
+ * Without `at` (or with `at` in the future) they answer from the projection's present.
+ */
+export class PlacementReads {
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => Date,
+  ) {}
+
+  /** `at` when it is in the past, else null (now). */
+  private past(at: Date | undefined): Date | null {
+    return at && at.getTime() < this.now().getTime() ? at : null;
+  }
+
+  /** Per service, the deployment current in an environment, in no particular order. */
+  async currentIn(environment: string, at?: Date): Promise<CurrentDeployment[]> {
+    const then = this.past(at);
+    const rows = then
+      ? await this.db.sql<SqlRow>(
+          `select p.service, d.id, d.created_at, d.started_at, d.completed_at, d.verified_at, d.failed_at, ${ARTIFACT_COLUMNS}, d.artifact_id
+             from placement p
+             join deployment d on d.id = ${holderAt(`'current'`)}
+             join artifact a on a.id = d.artifact_id
+            where p.environment = ?`,
+          [then, environment],
+        )
+      : await this.db.sql<SqlRow>(
+          `select p.service, d.id, d.status, d.status_at, ${ARTIFACT_COLUMNS}, d.artifact_id
+             from placement p
+             join deployment d on d.id = p.current_id
+             join artifact a on a.id = d.artifact_id
+            where p.environment = ?`,
+          [environment],
+        );
+    return rows.map((r) => {
+      const id = Number(r.id);
+      let status = r.status as DeploymentStatus;
+      let since = r.status_at as Date | string;
+      if (then) {
+        const times = statusTimesOf({
+          id,
+          createdAt: new Date(r.created_at as string),
+          startedAt: r.started_at === null ? null : new Date(r.started_at as string),
+          completedAt: r.completed_at === null ? null : new Date(r.completed_at as string),
+          verifiedAt: r.verified_at === null ? null : new Date(r.verified_at as string),
+          failedAt: r.failed_at === null ? null : new Date(r.failed_at as string),
+        });
+        const was = statusAt(times, then.getTime())!;
+        status = was.status;
+        since = new Date(was.since);
+      }
+      return { service: String(r.service), artifact: artifactOfSql(r, Number(r.artifact_id)), deploymentId: id, status, since: new Date(since).toISOString() };
+    });
+  }
+
+  /** A service in the given environments (in that order): current and in-flight deployment of each. */
+  async serviceIn(service: string, environments: readonly string[], at?: Date): Promise<ServiceInEnvironment[]> {
+    const then = this.past(at);
+    const rows = then
+      ? await this.db.sql<SqlRow>(
+          `select x.environment, x.role, ${DEPLOYMENT_COLUMNS}
+             from (select p.environment, r.role, ${holderAt('r.role')} as deployment_id
+                     from placement p cross join (values ('current'), ('in_flight')) as r(role)
+                    where p.service = ?) x
+             join deployment d on d.id = x.deployment_id
+             join artifact a on a.id = d.artifact_id`,
+          [then, service],
+        )
+      : await this.db.sql<SqlRow>(
+          `select x.environment, x.role, ${DEPLOYMENT_COLUMNS}
+             from (select environment, 'current' as role, current_id as deployment_id from placement where service = ?
+                   union all
+                   select environment, 'in_flight', in_flight_id from placement where service = ?) x
+             join deployment d on d.id = x.deployment_id
+             join artifact a on a.id = d.artifact_id`,
+          [service, service],
+        );
+    const found = new Map<string, Deployment>();
+    for (const r of rows) {
+      let { row, artifact, results } = deploymentOfSql(r);
+      if (then) ({ row, results } = deploymentAsOf(row, results, then));
+      found.set(`${String(r.environment)}\u0000${String(r.role)}`, deploymentView(row, artifact, results));
+    }
+    return environments.map((environment) => ({
+      environment,
+      current: found.get(`${environment}\u0000current`) ?? null,
+      inFlight: found.get(`${environment}\u0000in_flight`) ?? null,
+    }));
+  }
+
+  /**
+   * Each time a deployment became current there, newest first: from when, until another
+   * replaced it or it stopped being current (null while current). `after` continues a page.
+   */
+  async history(service: string, environment: string, page: { after: HistoryPosition | null; limit: number }): Promise<{ rows: HistoryEntry[]; next: HistoryPosition | null }> {
+    const after = page.after ?? { at: 'infinity', id: '9223372036854775807' };
+    const rows = await this.db.sql<SqlRow>(
+      `select c.id as change_id, c.at, d.id, d.kind, d.status, d.artifact_id, ${ARTIFACT_COLUMNS},
+              (select n.at from placement_change n
+                where n.environment = c.environment and n.service = c.service and n.role = 'current' and (n.at, n.id) > (c.at, c.id)
+                order by n.at, n.id limit 1) as to_at
+         from placement_change c
+         join deployment d on d.id = c.deployment_id
+         join artifact a on a.id = d.artifact_id
+        where c.environment = ? and c.service = ? and c.role = 'current' and (c.at, c.id) < (?::timestamptz, ?::bigint)
+        order by c.at desc, c.id desc
+        limit ?`,
+      [environment, service, after.at, after.id, page.limit + 1],
+    );
+    const entries = rows.slice(0, page.limit).map(
+      (r): HistoryEntry => ({
+        deploymentId: Number(r.id),
+        artifact: artifactOfSql(r, Number(r.artifact_id)),
+        kind: r.kind as DeploymentKind,
+        status: r.status as DeploymentStatus,
+        from: new Date(r.at as string).toISOString(),
+        to: r.to_at === null ? null : new Date(r.to_at as string).toISOString(),
+      }),
+    );
+    const last = rows[page.limit - 1];
+    return { rows: entries, next: rows.length > page.limit && last ? { at: new Date(last.at as string), id: String(last.change_id) } : null };
+  }
+}
