@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runServerCommand } from '../serverCommands.js';
 
 const SERVER_COMMANDS = [
   ['start', 'start DeployDB (stops on SIGTERM or SIGINT, reloads on SIGHUP)'],
@@ -15,6 +14,8 @@ export function serverCommands(program: Command): void {
       .description(description)
       .option('--config <path>', 'deploydb.yaml to use (default: $DEPLOYDB_CONFIG, else ./deploydb.yaml)')
       .action(async (options: { config?: string }) => {
+        // Loaded only here: the kernel and its database drivers would slow every client command.
+        const { runServerCommand } = await import('../serverCommands.js');
         const code = await runServerCommand(name, options.config);
         if (code > 0) process.exitCode = code;
       });
