@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -130,3 +130,50 @@ describe('npm start', () => {
     await expect.poll(() => tree.filter(alive), { timeout: 5_000 }).toEqual([]);
   });
 });
+
+describe('deploydb start logging', () => {
+  const bin = path.join(root, 'core', 'bin', 'deploydb.js');
+  // Built first, so that the waits below are for the start alone.
+  beforeAll(() => {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'ensure-built.mjs')], { cwd: root, stdio: 'ignore' });
+  }, 300_000);
+
+  /** Starts DeployDB (on a terminal when asked), answers its output up to the start line, then stops it. */
+  async function startAndStop(logging: string, terminal: boolean): Promise<string> {
+    const dir = tempFolder('deploydb-logs-');
+    const port = await freePort();
+    const config = path.join(dir, 'deploydb.yaml');
+    fs.writeFileSync(config, `logging: ${logging}\n${MINIMAL_CONFIG(port)}`);
+    const command = [process.execPath, bin, 'start', '--config', config];
+    const child = terminal
+      ? spawn('script', ['-qec', command.map((a) => `'${a}'`).join(' '), '/dev/null'], { env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } })
+      : spawn(command[0]!, command.slice(1), { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await expect.poll(() => output, { timeout: 60_000 }).toContain('DeployDB started');
+    } finally {
+      // The server itself gets the signal (under `script`, it is a grandchild).
+      const server = terminal ? descendants(child.pid!).find((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(bin)) : child.pid;
+      if (server) process.kill(server, 'SIGTERM');
+      await exited;
+    }
+    return output;
+  }
+
+  it('writes readable lines on a terminal', { timeout: 90_000 }, async () => {
+    const output = await startAndStop('{ level: info }', true);
+    const line = output.split(/\r?\n/).find((l) => l.includes('DeployDB started'))!;
+    expect(line).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: DeployDB started/);
+  });
+
+  it('writes one JSON line per event with logging.format json, on a terminal too, and without a terminal by default', { timeout: 90_000 }, async () => {
+    for (const [logging, terminal] of [['{ level: info, format: json }', true], ['{ level: info }', false]] as const) {
+      const output = await startAndStop(logging, terminal);
+      const line = output.split(/\r?\n/).find((l) => l.includes('DeployDB started'))!;
+      expect(JSON.parse(line)).toMatchObject({ level: 30, msg: 'DeployDB started', name: 'deploydb' });
+    }
+  });
+});
+
