@@ -523,7 +523,7 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
       [legacy, ids[1]],
     );
 
-    expect(await db.migrate()).toEqual(['m005_queue_claims']);
+    expect(await db.migrate()).toContain('m005_queue_claims');
 
     expect(await tableExists(db, 'queue_delivery')).toBe(false);
     const last = ids[ids.length - 1];
