@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,8 @@ describe('client commands of the deploydb command line', () => {
     expect((await deploydb(['status', '--output', 'yaml'])).code).toBe(2);
     expect((await deploydb(['deploy', 'record', '--service', 'faas', '--env', 'prod', '--version', '1', '--kind', 'sideways'])).code).toBe(2);
     expect((await deploydb(['--help'])).code).toBe(0);
+    expect((await deploydb(['help', 'status'])).code).toBe(0);
+    expect((await deploydb(['--output', 'json'])).code).toBe(2);
   });
 
   it('shows the matrix: services as rows, environments as columns in pipeline order, version and status, and what is in flight', async () => {
@@ -211,7 +214,7 @@ describe('client commands of the deploydb command line', () => {
     expect((await deploydb(['dora', '--days', 'a week', ...reader])).code).toBe(2);
   });
 
-  it('colours only on a terminal, and never with NO_COLOR', async () => {
+  it.runIf(fs.existsSync('/usr/bin/script'))('colours only on a terminal, and never with NO_COLOR', async () => {
     const args = ['status', 'billing', ...url, '--token', TOKENS.reader];
     expect(await onTerminal(args)).toMatch(ANSI);
     const plain = await onTerminal(args, { NO_COLOR: '1' });

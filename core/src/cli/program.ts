@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, type CommanderError } from 'commander';
 import { addClientOptions } from './clientContext.js';
 import { COMMAND_MODULES } from './commands/index.js';
 
@@ -20,8 +20,7 @@ export function createProgram(): Command {
   return program;
 }
 
-/** Exit status of a usage problem commander found, or of its help. */
+/** Exit status of what commander stopped at: 0 for help asked for, 2 for any usage problem (help shown unasked included). */
 export function commanderExitCode(error: CommanderError): number {
-  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-  return 2;
+  return error.exitCode === 0 ? 0 : 2;
 }
