@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKernel } from '@deploydb/core/testing';
-import { ledgerClient } from './support/client.js';
+import { ledgerClient, outboxEvents } from './support/client.js';
 import { TOKENS, startLedger } from './support/fixtures.js';
 
 const run = promisify(execFile);
@@ -240,7 +241,71 @@ describe('client commands of the deploydb command line', () => {
     }
     expect(await exited).toBe(0);
   });
+
+  it('watch reconnects after a lost connection and prints what happened meanwhile, once', async () => {
+    const proxy = await cuttableProxy(new URL(t.url!).port);
+    const child = spawn(process.execPath, [CLI, 'watch', '--types', 'artifact.created', '--url', proxy.url, '--token', TOKENS.reader], { env: { ...process.env, NO_COLOR: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const lines = () => stdout.split('\n').filter(Boolean);
+    try {
+      // The server answers the stream's headers once the client is subscribed.
+      await expect.poll(() => proxy.answered, { timeout: 10_000 }).toBeGreaterThan(0);
+      const { register } = ledgerClient(t);
+      const before = await register('com.acme:billing');
+      await expect.poll(lines, { timeout: 10_000 }).toHaveLength(1);
+      proxy.cut();
+      const during = await register('com.acme:billing');
+      await expect.poll(lines, { timeout: 15_000 }).toHaveLength(2);
+      expect(lines()[0]).toContain(`artifacts/${before.id}  com.acme:billing:${before.version}`);
+      expect(lines()[1]).toContain(`artifacts/${during.id}  com.acme:billing:${during.version}`);
+      expect(stderr).toMatch(/reconnecting in 1 s/);
+      const seen = (await outboxEvents(t)).find((e) => e.type === 'deploydb.artifact.created' && e.data.id === before.id)!;
+      expect(proxy.lastEventIds).toEqual([seen.id]);
+    } finally {
+      child.kill('SIGTERM');
+      proxy.close();
+    }
+    expect(await exited).toBe(0);
+  });
 });
+
+/** A TCP proxy to a local port whose connections can be cut, noting the Last-Event-ID of each request and how many were answered. */
+async function cuttableProxy(port: string) {
+  const sockets = new Set<net.Socket>();
+  const lastEventIds: string[] = [];
+  let answered = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.on('data', (chunk) => {
+      const header = /last-event-id: *([^\r\n]+)/i.exec(chunk.toString('latin1'));
+      if (header) lastEventIds.push(header[1]!);
+    });
+    upstream.once('data', () => (answered += 1));
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    lastEventIds,
+    get answered() {
+      return answered;
+    },
+    cut: () => sockets.forEach((socket) => socket.destroy()),
+    close: () => {
+      sockets.forEach((socket) => socket.destroy());
+      server.close();
+    },
+  };
+}
 
 describe('deploydb token new', () => {
   it('prints a fresh base64url token of 32 random bytes and the auth.tokens entry holding only its sha256', async () => {
