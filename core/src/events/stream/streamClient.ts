@@ -13,6 +13,11 @@ const FORCE_CLOSE_MS = 5_000;
  */
 export class StreamClient {
   readonly body: ReadableStream<Uint8Array>;
+  /**
+   * Live events up to this outbox position (late ones aside) reached the client before it
+   * reconnected here: through another instance whose reader was ahead of this one.
+   */
+  seenUpTo = 0;
   private waiting: string[] = [];
   /** Events (not comments) among `waiting` and `held`. */
   private count = 0;
@@ -63,12 +68,6 @@ export class StreamClient {
   sendMissed(frame: string): void {
     this.push(frame, true);
   }
-
-  /**
-   * Live events up to this outbox position (late ones aside) reached the client before it
-   * reconnected here: through another instance whose reader was ahead of this one.
-   */
-  seenUpTo = 0;
 
   /** A live event: sent, or held while catching up. */
   sendLive(event: StreamEvent): void {
