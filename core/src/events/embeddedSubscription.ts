@@ -190,7 +190,7 @@ export class EmbeddedSubscription implements Subscription {
   private async renew(): Promise<void> {
     if (this.open.size === 0) return;
     await this.options.db
-      .backgroundSql(RENEW, [this.options.lockSeconds, `{${[...this.open.keys()].join(',')}}`])
+      .backgroundSql(RENEW, [this.options.lockSeconds, [...this.open.keys()]])
       .catch((error) => this.options.logger.warn({ err: error, group: this.group }, 'embedded queue: renewing claims failed'));
   }
 
@@ -223,12 +223,12 @@ export class EmbeddedSubscription implements Subscription {
       const failed = claims.flatMap((c) => c.failed.map((seq) => ({ seq, attempts: c.attempts, claim: c.claim })));
       await this.options.db
         .backgroundSql(SETTLE, [
-          `{${claims.map((c) => c.claim).join(',')}}`,
+          claims.map((c) => c.claim),
           this.group,
           this.options.redeliveryMs / 1000,
-          `{${failed.map((f) => f.seq).join(',')}}`,
-          `{${failed.map((f) => f.attempts).join(',')}}`,
-          `{${failed.map((f) => f.claim).join(',')}}`,
+          failed.map((f) => f.seq),
+          failed.map((f) => f.attempts),
+          failed.map((f) => f.claim),
         ])
         .catch((error) => this.options.logger.warn({ err: error, group: this.group }, 'embedded queue: settling failed; the messages will come again'));
     });

@@ -151,6 +151,7 @@ export class Kernel {
       const eventStream = new EventStreamHub(db, logger.child({ component: 'event-stream' }), options.eventStream);
       let worker: PromotionWorker | null = null;
       let kernel: Kernel | null = null;
+      let metrics: Metrics | null = null;
       const ledger = new Ledger({
         db,
         snapshots,
@@ -162,6 +163,7 @@ export class Kernel {
           eventsStored: () => {
             relay.eventsStored();
             eventStream.wake();
+            metrics?.ledgerChanged();
           },
         },
       });
@@ -171,7 +173,7 @@ export class Kernel {
       const dora = new DoraReads(db);
       const triggers = new TriggerService({ ledger, db });
       const webhooks = new Webhooks({ db, queue, config: () => kernel?.config ?? config, logger: logger.child({ component: 'webhooks' }), clock });
-      const metrics = new Metrics({
+      metrics = new Metrics({
         countDeployments: () => reads.countByStatus(),
         dora: () => {
           const to = clock.now();

@@ -22,8 +22,7 @@ export async function doraSamples(
     rollback_created_at: Date | string | null;
     restored_at: Date | string | null;
   }>(
-    // The pairs go as one JSON text: the embedded database's driver would spread a JS array into a list.
-    `with k as (select * from json_to_recordset(?::json) as k(service text, environment text)),
+    `with k as (select * from unnest(?::text[], ?::text[]) as k(service, environment)),
      s as (
        select d.service, d.environment, d.id, d.created_at, d.completed_at,
               extract(epoch from d.completed_at - coalesce(a.committed_at, a.created_at)) as lead_seconds,
@@ -43,7 +42,7 @@ export async function doraSamples(
                 and e.completed_at > least(s.failed_at, s.rollback_created_at) and e.created_at > s.created_at
               order by e.completed_at limit 1) as restored_at
        from s`,
-    [JSON.stringify(pairs.map((p) => ({ service: p.service, environment: p.environment }))), window.from, window.to],
+    [pairs.map((p) => p.service), pairs.map((p) => p.environment), window.from, window.to],
   );
   const ms = (value: Date | string | null) => (value === null ? null : new Date(value).getTime());
   return rows.map((r) => {
