@@ -23,6 +23,8 @@ describe.each(await databaseModes())('restarts and reloads (%s database)', (mode
 
     const second = await startLedger(mode, { reuse: first });
     kernels.push(second);
+    // The same database is the same installation: its bus names and consumer groups stay.
+    expect(second.kernel.installationId).toBe(first.kernel.installationId);
     const again = ledgerClient(second);
     expect(await again.flow(flows[0].id)).toEqual(before);
     expect((await second.request('GET', `/api/artifacts/${id}`, undefined, { token: TOKENS.reader })).status).toBe(200);

@@ -59,7 +59,5 @@ function handleSignals(kernel: Kernel): void {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    kernel.reload().catch((error: Error) => kernel.logger.error({ errors: error.message }, 'reload refused; the old configuration stays'));
-  });
+  process.on('SIGHUP', () => void kernel.reloadOnSignal());
 }

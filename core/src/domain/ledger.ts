@@ -25,6 +25,8 @@ import type { ArtifactInput, DeploymentReportInput, DirectDeploymentInput, Promo
 import { recordDirectDeployment } from './directDeployments.js';
 import type { CurrentModel, PromotionPlugins, WorkSignals } from './ports.js';
 import { CommandScope } from './commandScope.js';
+import type { PendingAudit } from './audit.js';
+import { auditBatch } from '../store/auditEntries.js';
 import { decideReport } from './deploymentMachine.js';
 import { lockDeployment, updateResult, viewOf, type DeploymentState } from './deploymentState.js';
 import { applyReportedStatus, applyVerdict, buildDeployments, idsNeeded, planDeployment } from './progress.js';
@@ -45,6 +47,13 @@ export interface Registration {
   flows: Flow[];
 }
 
+export interface CommandOptions<T> {
+  /** Default true; false for a command whose only write is its final statement. */
+  transaction?: boolean;
+  /** The audit entry of the write, written with the command's rows. */
+  audit?: PendingAudit<T>;
+}
+
 /**
  * The ledger's commands. Each runs in one transaction that locks what it changes, stores its
  * events in the outbox, and answers with the state it left.
@@ -58,8 +67,11 @@ export class Ledger {
     this.groups = new InsertGroups(options.db.sql, options.db.orm.getMetadata());
   }
 
-  /** Registers an artifact and starts a flow per service listing its module and pipeline of that service. */
-  async registerArtifact(input: ArtifactInput): Promise<Registration> {
+  /**
+   * Registers an artifact and starts a flow per service listing its module and pipeline of that
+   * service. `audit`, when given, is written in the same statement as the registration.
+   */
+  async registerArtifact(input: ArtifactInput, audit?: PendingAudit<Registration>): Promise<Registration> {
     const { index, snapshotId } = this.options.current();
     const services = index.servicesFor(input.group, input.name);
     if (services.length === 0) {
@@ -106,7 +118,7 @@ export class Ledger {
           artifact: artifactView(artifact),
           flows: flows.map((flow, i) => flowView(flow, artifact, [viewOf(deployments[i]!)])),
         };
-      }, { transaction: false });
+      }, { transaction: false, audit });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       const existing = await this.options.db.em().findOne(
@@ -121,7 +133,7 @@ export class Ledger {
   }
 
   /** A deployer's report: STARTED, COMPLETED or FAILED. A repeat answers with the current state. */
-  async reportDeployment(id: number, report: DeploymentReportInput): Promise<Deployment> {
+  async reportDeployment(id: number, report: DeploymentReportInput, audit?: PendingAudit<Deployment>): Promise<Deployment> {
     return this.command(async (scope) => {
       const state = await this.lock(scope, id);
       const decision = decideReport(state.row.status, state.row.history, report.status);
@@ -130,14 +142,14 @@ export class Ledger {
       }
       if (decision.kind === 'apply') await applyReportedStatus(scope, state, report.status, report.reason ?? null);
       return viewOf(state);
-    });
+    }, { audit });
   }
 
   /**
    * A promotion result reported over the API. The promotion's plugin decides who may report and
    * what the report does; checked in the contract's order: 404, 403, 409.
    */
-  async reportPromotion(deploymentId: number, input: PromotionReportInput, caller: Caller): Promise<PromotionResult> {
+  async reportPromotion(deploymentId: number, input: PromotionReportInput, caller: Caller, audit?: PendingAudit<PromotionResult>): Promise<PromotionResult> {
     const isAdmin = caller.roles.includes('admin');
     return this.command(async (scope) => {
       const state = await this.lock(scope, deploymentId);
@@ -175,11 +187,11 @@ export class Ledger {
       });
       await applyVerdict(scope, state, result, withReportDefaults(verdict, report), actor);
       return promotionResultView(result);
-    });
+    }, { audit });
   }
 
   /** Records a deployment outside any flow (CONTRACT §11): a rollback, a hotfix, a deploy by hand. */
-  async recordDeployment(input: DirectDeploymentInput): Promise<Deployment> {
+  async recordDeployment(input: DirectDeploymentInput, audit?: PendingAudit<Deployment>): Promise<Deployment> {
     const { index, snapshotId } = this.options.current();
     const service = index.services.get(input.service);
     if (!service) throw invalidInput('/service', `unknown service "${input.service}"`);
@@ -202,7 +214,7 @@ export class Ledger {
         snapshotId,
       });
       return viewOf(state);
-    });
+    }, { audit });
   }
 
   /**
@@ -210,7 +222,7 @@ export class Ledger {
    * `rollback` of the artifact current there before the current one, or of `to`, which must
    * have been current there once.
    */
-  async rollback(serviceKey: string, environment: string, input: RollbackInput): Promise<Deployment> {
+  async rollback(serviceKey: string, environment: string, input: RollbackInput, audit?: PendingAudit<Deployment>): Promise<Deployment> {
     const { index, snapshotId } = this.options.current();
     const service = index.services.get(serviceKey);
     if (!service) throw notFound(`service "${serviceKey}"`);
@@ -242,7 +254,7 @@ export class Ledger {
         snapshotId,
       });
       return viewOf(state);
-    });
+    }, { audit });
   }
 
   /**
@@ -301,9 +313,11 @@ export class Ledger {
 
   /**
    * Runs a command in one transaction and writes its queued rows and events before commit.
-   * `transaction: false` is for a command whose only write is that final statement.
+   * `transaction: false` is for a command whose only write is that final statement. `audit` is
+   * the entry of the write the command does: it goes into that same final statement, so the
+   * change and its entry commit together or not at all, and is marked recorded once they have.
    */
-  async command<T>(work: (scope: CommandScope) => Promise<T>, { transaction = true } = {}): Promise<T> {
+  async command<T>(work: (scope: CommandScope) => Promise<T>, { transaction = true, audit }: CommandOptions<T> = {}): Promise<T> {
     let due = false;
     let stored = false;
     let repairs: Creation[] = [];
@@ -313,6 +327,7 @@ export class Ledger {
       const outside = transaction ? undefined : { sql: db.sql, write: (batches: readonly RowBatch[]) => this.groups.write(batches) };
       const scope = new CommandScope(em, now, this.options.snapshots, this.ids, outside);
       const answer = await work(scope);
+      if (audit) scope.insertLater(auditBatch([{ ...audit.entry(answer), at: scope.now }]));
       await scope.flush(true);
       repairs = creationsToRepair(scope.creations, scope.returned);
       // In a transaction the creation's upsert holds the placement row: repair before commit.
@@ -323,6 +338,7 @@ export class Ledger {
     };
     // Without a transaction the command may never need an EntityManager: one is forked on demand.
     const value = transaction ? await db.em().transactional((em) => run(() => em)) : await run(() => db.em());
+    if (audit) audit.recorded = true;
     if (repairs.length > 0) await this.repairCreations(repairs);
     if (due) this.options.signals.promotionsDue();
     if (stored) this.options.signals.eventsStored();

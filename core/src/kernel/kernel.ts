@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { ConfigInvalidError, loadConfig } from '../config/index.js';
+import { isDeployDbError } from '../errors.js';
+import { httpStatusOf } from '../errorResponse.js';
 import type { DeployDbConfig } from '../config/model.js';
 import { ModelIndex } from '../config/modelIndex.js';
 import { Ledger } from '../domain/ledger.js';
@@ -11,14 +13,20 @@ import { Authenticator } from '../http/auth.js';
 import { createApp } from '../http/app.js';
 import type { ApiContext } from '../http/apiContext.js';
 import { Metrics } from '../http/metrics.js';
+import { RateLimiter } from '../http/rateLimit.js';
+import { listAuditEntries, writeAuditEntries } from '../store/auditEntries.js';
 import { openApiDocument } from '../http/openapi.js';
 import type { RouteSpec } from '../http/route.js';
+import type { Reloaded } from '../http/apiContext.js';
+import { PendingAudit } from '../domain/audit.js';
+import type { SqlRunner } from '../store/batchInsert.js';
 import { apiRoutes } from '../http/routes/index.js';
 import { systemClock, type Clock } from '../plugin-api/clock.js';
 import type { PluginDefinition } from '../plugin-api/definePlugin.js';
 import type { Logger } from '../plugin-api/logger.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { LedgerReads } from '../store/ledgerReads.js';
+import { installationIdOf } from '../store/installation.js';
 import { PlacementReads } from '../store/placementReads.js';
 import { DoraReads } from '../store/doraReads.js';
 import { ConfigSnapshots } from '../store/snapshots.js';
@@ -127,13 +135,14 @@ export class Kernel {
     try {
       const applied = await db.migrate();
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+      const installationId = await installationIdOf(db);
 
       const snapshots = new ConfigSnapshots();
       const snapshotId = await snapshots.save(db.em(), flowModelOf(config));
       const current: CurrentModel = { snapshotId, index: new ModelIndex(flowModelOf(config)) };
 
       const registry = new PromotionRegistry();
-      const plugins = await startPlugins({ config, definitions, registry, logger, clock });
+      const plugins = await startPlugins({ config, definitions, registry, logger, clock, installationId });
       stopOnFailure.unshift(() => plugins.stop());
       const embeddedQueue = plugins.queue ? null : new EmbeddedQueue({ db, logger: logger.child({ component: 'queue' }) });
       if (embeddedQueue) {
@@ -171,7 +180,7 @@ export class Kernel {
       const reads = new LedgerReads(db);
       const placements = new PlacementReads(db, () => clock.now());
       const dora = new DoraReads(db);
-      const triggers = new TriggerService({ ledger, db });
+      const triggers = new TriggerService({ ledger, db, clock });
       const webhooks = new Webhooks({ db, queue, config: () => kernel?.config ?? config, logger: logger.child({ component: 'webhooks' }), clock });
       metrics = new Metrics({
         countDeployments: () => reads.countByStatus(),
@@ -191,15 +200,24 @@ export class Kernel {
         triggers,
         webhooks: webhooks.deliveries,
         eventStream,
+        auditEntries: (filter, page) => listAuditEntries(db, filter, page),
         config: () => kernel!.configuration,
         model: () => kernel!.current.index,
-        reload: () => kernel!.reload(),
+        reload: (audit) => kernel!.reload(audit),
         health: () => kernel!.health(),
         metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         openapi: () => openApiDocument(routes, { version: VERSION, authEnabled: kernel!.configuration.auth !== null }),
       };
       routes = apiRoutes(api);
-      const app = createApp({ routes, authenticator: () => kernel!.authenticator, metrics, logger });
+      const app = createApp({
+        routes,
+        authenticator: () => kernel!.authenticator,
+        metrics,
+        logger,
+        rateLimiter: config.server.rateLimit ? new RateLimiter(config.server.rateLimit.perMinute, clock) : null,
+        writeAudit: (records) => writeAuditEntries(db.sql, db.orm.getMetadata(), records),
+        clock,
+      });
       // Subscribers first, so that nothing the relay publishes at start finds nobody listening.
       const retention = new Retention(db, logger.child({ component: 'retention' }));
       const triggerConsumer = new TriggerConsumer({ queue, service: triggers, logger: logger.child({ component: 'triggers' }) });
@@ -209,7 +227,7 @@ export class Kernel {
       stopOnFailure.unshift(() => webhooks.stop());
       kernel = new Kernel(
         options,
-        { logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, retention, triggerConsumer, webhooks, eventStream, ledger, reads, app },
+        { logger, clock, installationId, db, snapshots, plugins, worker, queue, embeddedQueue, relay, retention, triggerConsumer, webhooks, eventStream, ledger, reads, app },
         config,
         current,
       );
@@ -220,7 +238,7 @@ export class Kernel {
       stopOnFailure.unshift(() => worker.stop());
       if (options.listen !== false) await kernel.listen();
       kernel.accepting = true;
-      logger.info({ url: kernel.url, database: db.kind, plugins: config.plugins.map((p) => p.package) }, 'DeployDB started');
+      logger.info({ url: kernel.url, database: db.kind, installationId, plugins: config.plugins.map((p) => p.package) }, 'DeployDB started');
       return kernel;
     } catch (error) {
       for (const stop of stopOnFailure) await stop().catch(() => undefined);
@@ -255,7 +273,7 @@ export class Kernel {
    * keep theirs. An invalid file throws its errors and changes nothing. Plugins are created at
    * start, so the list of plugin packages can only change with a restart.
    */
-  async reload(): Promise<void> {
+  async reload(audit?: PendingAudit<Reloaded>): Promise<Reloaded> {
     const env = this.options.env ?? process.env;
     const config = await loadConfig({
       path: this.options.configPath,
@@ -272,12 +290,47 @@ export class Kernel {
     if (config.logging.format !== this.configuration.logging.format) {
       throw ConfigInvalidError.single(config.file, 'logging.format', 'changing logging.format needs a restart; a reload changes the log level');
     }
-    const snapshotId = await this.parts.snapshots.save(this.db.em(), flowModelOf(config));
+    // The audit entry commits with the snapshot that new flows will take, or neither does.
+    const snapshotId = await this.db.em().transactional(async (em) => {
+      const id = await this.parts.snapshots.save(em, flowModelOf(config));
+      if (audit) {
+        const run: SqlRunner = (statement, params) => em.execute(statement, params as never[]);
+        await writeAuditEntries(run, this.db.orm.getMetadata(), [{ ...audit.entry({ snapshotId: id }), at: this.parts.clock.now() }]);
+      }
+      return id;
+    });
+    if (audit) audit.recorded = true;
     this.configuration = config;
     this.current = { snapshotId, index: new ModelIndex(flowModelOf(config)) };
     this.authenticator = new Authenticator(config.auth?.tokens ?? null);
     if (!this.options.logger) (this.logger as { level?: string }).level = config.logging.level;
     this.logger.info({ snapshotId }, 'configuration reloaded');
+    return { snapshotId };
+  }
+
+  /**
+   * The reload `SIGHUP` asks for: audited like `POST /api/admin/reload`, by the actor `SIGHUP`.
+   * An invalid file is logged and recorded as refused (422); the old configuration stays.
+   */
+  async reloadOnSignal(): Promise<void> {
+    const audit = new PendingAudit<Reloaded>('SIGHUP', 'config.reload', 200, (answer) => ({
+      target: 'config',
+      detail: answer ? { snapshotId: answer.snapshotId } : {},
+    }));
+    try {
+      await this.reload(audit);
+    } catch (error) {
+      this.logger.error({ errors: (error as Error).message }, 'reload refused; the old configuration stays');
+      const status = isDeployDbError(error) ? httpStatusOf(error.code) : 500;
+      await writeAuditEntries(this.db.sql, this.db.orm.getMetadata(), [
+        { ...audit.refusal(status, isDeployDbError(error) ? error.code : 'internal'), at: this.parts.clock.now() },
+      ]).catch((failure: unknown) => this.logger.error({ err: failure }, 'could not write an audit entry'));
+    }
+  }
+
+  /** This installation's id, kept in its database (see `installationIdOf`). */
+  get installationId(): string {
+    return this.parts.installationId;
   }
 
   async health(): Promise<HealthReport> {
@@ -286,7 +339,7 @@ export class Kernel {
       ...(this.parts.embeddedQueue ? { queue: () => this.parts.embeddedQueue!.health() } : {}),
       ...this.parts.plugins.healthProbes(),
     };
-    return checkHealth(probes, this.accepting);
+    return { ...(await checkHealth(probes, this.accepting)), installationId: this.parts.installationId };
   }
 
   /**
@@ -331,6 +384,8 @@ const STOP_GRACE_MS = 8_000;
 /** What a running kernel is made of, in start order. */
 interface KernelParts {
   logger: Logger;
+  clock: Clock;
+  installationId: string;
   db: Database;
   snapshots: ConfigSnapshots;
   plugins: StartedPlugins;

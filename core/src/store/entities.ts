@@ -283,6 +283,30 @@ export const PlacementChangeEntity = new EntitySchema<PlacementChangeRow>({
   },
 });
 
+/** One entry of the audit trail (CONTRACT §15); never pruned. */
+export interface AuditEntryRow {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: number;
+  detail: Record<string, unknown>;
+}
+export const AuditEntryEntity = new EntitySchema<AuditEntryRow>({
+  name: 'AuditEntry',
+  tableName: 'audit_entry',
+  properties: {
+    id: { type: new BigIntType('number'), primary: true, autoincrement: true },
+    at: timestamp,
+    actor: { type: 'text' },
+    action: { type: 'text' },
+    target: { type: 'text' },
+    outcome: { type: 'integer' },
+    detail: { type: 'json', columnType: 'jsonb' },
+  },
+});
+
 export const entities = [
   ConfigSnapshotEntity,
   ArtifactEntity,
@@ -293,4 +317,5 @@ export const entities = [
   OutboxEventEntity,
   PlacementEntity,
   PlacementChangeEntity,
+  AuditEntryEntity,
 ];

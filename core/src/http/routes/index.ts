@@ -1,6 +1,7 @@
 import type { ApiContext } from '../apiContext.js';
 import type { RouteSpec } from '../route.js';
 import { artifactRoutes } from './artifacts.js';
+import { auditRoutes } from './audit.js';
 import { configurationRoutes } from './configuration.js';
 import { deploymentRoutes } from './deployments.js';
 import { doraRoutes } from './dora.js';
@@ -13,5 +14,5 @@ import { webhookRoutes } from './webhooks.js';
 
 /** Every route of the API, in the order they are matched. */
 export function apiRoutes(api: ApiContext): RouteSpec[] {
-  return [...artifactRoutes(api), ...deploymentRoutes(api), ...triggerRoutes(api.triggers), ...flowRoutes(api), ...placementRoutes(api), ...doraRoutes(api), ...configurationRoutes(api), ...webhookRoutes(api.webhooks), ...eventRoutes(api), ...systemRoutes(api)];
+  return [...artifactRoutes(api), ...deploymentRoutes(api), ...triggerRoutes(api.triggers), ...flowRoutes(api), ...placementRoutes(api), ...doraRoutes(api), ...configurationRoutes(api), ...webhookRoutes(api.webhooks), ...auditRoutes(api), ...eventRoutes(api), ...systemRoutes(api)];
 }

@@ -6,6 +6,8 @@ import { M004Triggers } from './m004_triggers.js';
 import { M005QueueClaims } from './m005_queue_claims.js';
 import { M006Placements } from './m006_placements.js';
 import { M007EventIds } from './m007_event_ids.js';
+import { M008InstallationAudit } from './m008_installation_audit.js';
+import { M009QueuePointers } from './m009_queue_pointers.js';
 
 /** Every migration, in order. Listed in code so the built package needs no migration files on disk. */
 export const migrationsList: MigrationObject[] = [
@@ -16,4 +18,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'm005_queue_claims', class: M005QueueClaims },
   { name: 'm006_placements', class: M006Placements },
   { name: 'm007_event_ids', class: M007EventIds },
+  { name: 'm008_installation_audit', class: M008InstallationAudit },
+  { name: 'm009_queue_pointers', class: M009QueuePointers },
 ];
