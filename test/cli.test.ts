@@ -5,7 +5,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestKernel } from '@deploydb/core/testing';
+import { startTestKernel, type TestKernel } from '@deploydb/core/testing';
 import { ledgerClient, outboxEvents } from './support/client.js';
 import { TOKENS, startLedger } from './support/fixtures.js';
 
@@ -324,5 +324,22 @@ describe('deploydb token new', () => {
     expect(quoted.body.entry).toEqual({ name: 'on call', tokenHash: `sha256:${createHash('sha256').update(quoted.body.token).digest('hex')}`, roles: ['read'] });
     expect((await deploydb(['token', 'new', '--name', 'on call'])).stdout.split('\n')[1]).toMatch(/^- \{ name: "on call", /);
     expect((await deploydb(['token', 'new', '--roles', 'root'])).code).toBe(2);
+  });
+
+  it('prints an entry that DeployDB takes as it is: the token then authenticates with those roles', async () => {
+    const made = await deploydb(['token', 'new', '--name', 'deployer', '--roles', 'ci']);
+    const [tokenLine, entryLine] = made.stdout.split('\n');
+    const token = tokenLine!.slice('token: '.length);
+    const t = await startTestKernel({
+      config: `auth:\n  tokens:\n    ${entryLine}\nenvironments: { dev: {} }\npipelines: { main: { environments: [dev] } }\nservices: { app: { name: App, artifacts: ["com.acme:app"], pipelines: [main] } }\n`,
+    });
+    try {
+      const registered = await deploydb(['artifact', 'register', '--group', 'com.acme', '--name', 'app', '--version', '1.0.0', '--source-url', 'https://ci/app', '--url', t.url!, '--token', token, '-o', 'json']);
+      expect(registered.code).toBe(0);
+      expect(registered.body).toMatchObject({ group: 'com.acme', name: 'app', version: '1.0.0' });
+      expect((await deploydb(['status', '--url', t.url!, '--token', 'not-the-token'])).stderr).toMatch(/^deploydb: 401 /);
+    } finally {
+      await t.destroy();
+    }
   });
 });
