@@ -16,7 +16,7 @@ export async function runServerCommand(command: 'start' | 'validate' | 'migrate'
     }
     if (command === 'migrate') {
       const config = await loadConfig({ path, env: process.env, describePlugin: importPlugin });
-      const logger = createLogger(config.logging.level);
+      const logger = createLogger(config.logging);
       const db = await openDatabase({ url: config.database.url, dir: config.database.dir, logger });
       try {
         const applied = await db.migrate();

@@ -129,11 +129,17 @@ ${BASE}`;
     expect(lines[11]).toBe('deploydb.yaml:13:10 environments.e11.colour: unknown key "colour"; allowed keys: description, url, hosts');
   });
 
+  it('takes logging.format json or pretty, and nothing else', async () => {
+    expect((await load('logging: { format: json }\n')).logging).toEqual({ level: 'info', format: 'json' });
+    expect((await load('logging: { format: pretty }\n')).logging).toEqual({ level: 'info', format: 'pretty' });
+    expect(await problemLines('logging: { format: yaml }\n')).toEqual(['deploydb.yaml:1:20 logging.format: must be one of "json", "pretty"']);
+  });
+
   it('fills in every default', async () => {
     const config = await load('webhooks:\n  - url: http://hooks.internal/x\n');
     expect(config).toMatchObject({
       server: { port: 8080, host: '127.0.0.1', rateLimit: null },
-      logging: { level: 'info' },
+      logging: { level: 'info', format: null },
       database: { url: null, dir: '/etc/deploydb/.deploydb' },
       queue: null,
       plugins: [],

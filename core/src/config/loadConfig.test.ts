@@ -14,7 +14,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const EXAMPLE_MODEL: DeployDbConfig = {
   file: '/etc/deploydb/deploydb.yaml',
   server: { port: 8080, host: '127.0.0.1', rateLimit: null },
-  logging: { level: 'info' },
+  logging: { level: 'info', format: null },
   database: { url: 'postgres://user@127.0.0.1:5432/deploydb', dir: '/etc/deploydb/.deploydb' },
   queue: { package: '@deploydb/queue-nats', config: { servers: 'nats://127.0.0.1:4222' } },
   plugins: [

@@ -75,7 +75,8 @@ export interface DeployDbConfig extends FlowModel {
   file: string;
   /** `rateLimit`: requests per minute per token (per client address without one); null: no limit. */
   server: { port: number; host: string; rateLimit: { perMinute: number } | null };
-  logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  /** `format` null: pretty on a terminal, JSON otherwise. */
+  logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format: 'json' | 'pretty' | null };
   database: { url: string | null; dir: string };
   queue: PluginEntry | null;
   plugins: PluginEntry[];

@@ -79,7 +79,7 @@ export function toModel(file: ConfigFile, parts: ModelParts): DeployDbConfig {
       host: file.server.host,
       rateLimit: file.server.rateLimit ? { perMinute: file.server.rateLimit.perMinute } : null,
     },
-    logging: { level: file.logging.level },
+    logging: { level: file.logging.level, format: file.logging.format ?? null },
     database: {
       url: file.database.url ?? null,
       // Relative to the file, not to wherever the process was started.

@@ -45,8 +45,15 @@ export const ServerSchema = Type.Object(
   { ...strict, default: {} },
 );
 
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export const LoggingSchema = Type.Object(
-  { level: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }) },
+  {
+    level: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }),
+    /** Omitted: readable lines on a terminal, one JSON line per event otherwise. */
+    format: Type.Optional(Type.Union(LOG_FORMATS.map((format) => Type.Literal(format)))),
+  },
   { ...strict, default: {} },
 );
 

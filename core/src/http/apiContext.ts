@@ -8,6 +8,7 @@ import type { HealthReport } from '../kernel/health.js';
 import type { TriggerService } from '../events/triggers/triggerService.js';
 import type { WebhookDeliveries } from '../events/webhooks/deliveries.js';
 import type { DashboardAssets } from './dashboardAssets.js';
+import type { EventStreamHub } from '../events/stream/eventStreamHub.js';
 import type { PendingAudit } from '../domain/audit.js';
 import type { AuditFilter, AuditPage, AuditPosition } from '../store/auditEntries.js';
 
@@ -28,6 +29,8 @@ export interface ApiContext {
   now(): Date;
   triggers: TriggerService;
   webhooks: WebhookDeliveries;
+  /** The live event stream's clients. */
+  eventStream: EventStreamHub;
   /** A page of the audit trail, newest first. */
   auditEntries(filter: AuditFilter, page: { after: AuditPosition | null; limit: number }): Promise<AuditPage>;
   dashboard: DashboardAssets;

@@ -40,7 +40,7 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { version: s
       responses[status] = {
         description: response.description,
         ...(response.headers ? { headers: Object.fromEntries(Object.entries(response.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
-        ...(response.schema ? { content: { 'application/json': { schema: clean(response.schema) } } } : {}),
+        ...(response.schema ? { content: { [response.contentType ?? 'application/json']: { schema: clean(response.schema) } } } : {}),
       };
     }
     const isPublic = route.roles === 'public';

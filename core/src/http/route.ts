@@ -39,8 +39,8 @@ export interface RouteSpec<P extends TObject = TObject, Q extends TObject = TObj
   params?: P;
   query?: Q;
   body?: B;
-  /** Status → response description and schema. */
-  responses: Record<number, { description: string; schema?: TSchema; headers?: Record<string, string> }>;
+  /** Status → response description and schema; the body is JSON unless `contentType` says otherwise. */
+  responses: Record<number, { description: string; schema?: TSchema; contentType?: string; headers?: Record<string, string> }>;
   /** Error codes this route may answer with, for the documentation. */
   errors?: number[];
   /**

@@ -27,6 +27,7 @@ import type { PluginDefinition } from '../plugin-api/definePlugin.js';
 import type { Logger } from '../plugin-api/logger.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { LedgerReads } from '../store/ledgerReads.js';
+import { LedgerStorage } from '../store/commandStore.js';
 import { installationIdOf } from '../store/installation.js';
 import { PlacementReads } from '../store/placementReads.js';
 import { DoraReads } from '../store/doraReads.js';
@@ -45,6 +46,7 @@ import { TriggerService } from '../events/triggers/triggerService.js';
 import { TriggerConsumer } from '../events/triggers/triggerConsumer.js';
 import { Webhooks } from '../events/webhooks/webhooks.js';
 import { Retention } from '../events/retention.js';
+import { EventStreamHub, type EventStreamOptions } from '../events/stream/eventStreamHub.js';
 
 export interface KernelOptions {
   /** Path of deploydb.yaml. */
@@ -59,6 +61,8 @@ export interface KernelOptions {
   port?: number;
   /** Plugins by package name, used instead of importing those packages (the test harness). */
   plugins?: Readonly<Record<string, PluginDefinition>>;
+  /** Settings of the live event stream (tests shorten its keep-alive interval). */
+  eventStream?: EventStreamOptions;
 }
 
 /**
@@ -110,6 +114,10 @@ export class Kernel {
   get webhooks(): Webhooks {
     return this.parts.webhooks;
   }
+  /** The live event stream and its clients. */
+  get eventStream(): EventStreamHub {
+    return this.parts.eventStream;
+  }
 
   /** Loads the configuration and starts everything; throws ConfigInvalidError for a bad file. */
   static async start(options: KernelOptions): Promise<Kernel> {
@@ -122,7 +130,7 @@ export class Kernel {
       return definition;
     };
     const config = await loadConfig({ path: options.configPath, env, describePlugin });
-    const logger = options.logger ?? createLogger(config.logging.level);
+    const logger = options.logger ?? createLogger(config.logging);
 
     const db = await openDatabase({ url: config.database.url, dir: config.database.dir, logger: logger.child({ component: 'store' }) });
     const stopOnFailure: Array<() => Promise<void>> = [() => db.close()];
@@ -151,12 +159,12 @@ export class Kernel {
         logger: logger.child({ component: 'outbox' }),
       });
 
+      const eventStream = new EventStreamHub(db, logger.child({ component: 'event-stream' }), options.eventStream);
       let worker: PromotionWorker | null = null;
       let kernel: Kernel | null = null;
       let metrics: Metrics | null = null;
       const ledger = new Ledger({
-        db,
-        snapshots,
+        storage: new LedgerStorage(db, snapshots),
         plugins: registry,
         clock,
         current: () => kernel?.current ?? current,
@@ -164,6 +172,7 @@ export class Kernel {
           promotionsDue: () => worker?.wake(),
           eventsStored: () => {
             relay.eventsStored();
+            eventStream.wake();
             metrics?.ledgerChanged();
           },
         },
@@ -191,6 +200,7 @@ export class Kernel {
         now: () => clock.now(),
         triggers,
         webhooks: webhooks.deliveries,
+        eventStream,
         auditEntries: (filter, page) => listAuditEntries(db, filter, page),
         dashboard: new DashboardAssets(),
         config: () => kernel!.configuration,
@@ -219,7 +229,7 @@ export class Kernel {
       stopOnFailure.unshift(() => webhooks.stop());
       kernel = new Kernel(
         options,
-        { logger, clock, installationId, db, snapshots, plugins, worker, queue, embeddedQueue, relay, retention, triggerConsumer, webhooks, ledger, reads, app },
+        { logger, clock, installationId, db, snapshots, plugins, worker, queue, embeddedQueue, relay, retention, triggerConsumer, webhooks, eventStream, ledger, reads, app },
         config,
         current,
       );
@@ -278,6 +288,9 @@ export class Kernel {
       if (JSON.stringify(config[section]) !== JSON.stringify(this.configuration[section])) {
         throw ConfigInvalidError.single(config.file, section, `changing ${section} needs a restart; a reload changes environments, promotions, pipelines, services, webhooks and auth`);
       }
+    }
+    if (config.logging.format !== this.configuration.logging.format) {
+      throw ConfigInvalidError.single(config.file, 'logging.format', 'changing logging.format needs a restart; a reload changes the log level');
     }
     // The audit entry commits with the snapshot that new flows will take, or neither does.
     const snapshotId = await this.db.em().transactional(async (em) => {
@@ -342,6 +355,8 @@ export class Kernel {
 
   private async shutdown(): Promise<void> {
     this.accepting = false;
+    // Open streams would hold the server's close until the drain deadline: end them first.
+    await this.parts.eventStream.stop();
     const server = this.server;
     if (server) {
       // Requests in flight get a few seconds; connections still open then are closed.
@@ -382,6 +397,7 @@ interface KernelParts {
   retention: Retention;
   triggerConsumer: TriggerConsumer;
   webhooks: Webhooks;
+  eventStream: EventStreamHub;
   ledger: Ledger;
   reads: LedgerReads;
   worker: PromotionWorker;

@@ -1,8 +1,8 @@
 import type { MetadataStorage } from '@mikro-orm/core';
 import type { AuditAction, TimedAuditRecord } from '../domain/audit.js';
-import { insertBatches, type RowBatch, type SqlRunner } from './batchInsert.js';
+import { insertBatches, rowsFor, type RowBatch, type SqlRunner } from './batchInsert.js';
 import type { Database } from './database.js';
-import { AuditEntryEntity, type AuditEntryRow } from './entities.js';
+import type { AuditEntryRow } from './entities.js';
 
 /** An audit entry as `GET /api/audit` shows it. */
 export interface AuditEntry {
@@ -38,13 +38,13 @@ export interface AuditFilter {
 }
 
 /** Audit entries as rows to write with a command's other rows (one statement, no extra round trip). */
-export function auditBatch(records: readonly TimedAuditRecord[]): RowBatch<AuditEntryRow> {
-  return { entity: AuditEntryEntity, rows: records.map((record) => ({ ...record }) as AuditEntryRow) };
+export function auditBatch(records: readonly TimedAuditRecord[]): RowBatch<'audit_entry'> {
+  return rowsFor('audit_entry', records.map((record) => ({ ...record }) as AuditEntryRow));
 }
 
 /** Writes audit entries on their own: refusals, where no command ran or its transaction rolled back. */
 export async function writeAuditEntries(run: SqlRunner, metadata: MetadataStorage, records: readonly TimedAuditRecord[]): Promise<void> {
-  if (records.length > 0) await insertBatches(run, metadata, [auditBatch(records) as unknown as RowBatch]);
+  if (records.length > 0) await insertBatches(run, metadata, [auditBatch(records)]);
 }
 
 /**

@@ -6,9 +6,10 @@ import { configurationRoutes } from './configuration.js';
 import { dashboardRoutes } from './dashboard.js';
 import { deploymentRoutes } from './deployments.js';
 import { doraRoutes } from './dora.js';
-import { placementRoutes } from './placements.js';
+import { eventRoutes } from './events.js';
 import { flowRoutes } from './flows.js';
 import { identityRoutes } from './identity.js';
+import { placementRoutes } from './placements.js';
 import { systemRoutes } from './system.js';
 import { triggerRoutes } from './triggers.js';
 import { webhookRoutes } from './webhooks.js';
@@ -25,6 +26,7 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
     ...configurationRoutes(api),
     ...webhookRoutes(api.webhooks),
     ...auditRoutes(api),
+    ...eventRoutes(api),
     ...systemRoutes(api),
     ...identityRoutes(),
     ...dashboardRoutes(api.dashboard),
