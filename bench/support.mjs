@@ -26,7 +26,7 @@ export async function freshDatabase() {
   };
 }
 
-/** Starts a bench server script in its own process; resolves with its URL and a stop(). */
+/** Starts a bench server script in its own process; resolves with its URL, its process id and a stop(). */
 export function startServer(script, env) {
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), fileURLToPath(new URL(script, import.meta.url))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -34,7 +34,7 @@ export function startServer(script, env) {
     child.stdout.on('data', (chunk) => {
       buffer += chunk;
       const line = buffer.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ url: JSON.parse(line).url, stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) });
+      if (line) resolve({ url: JSON.parse(line).url, pid: child.pid, stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) });
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
