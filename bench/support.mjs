@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import pg from 'pg';
 
 const adminUrl = process.env.DEPLOYDB_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -38,37 +37,4 @@ export function startServer(script, env) {
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-}
-
-let sequence = 0;
-/** An artifact registration body with a version never used before. */
-export function uniqueArtifact() {
-  sequence += 1;
-  return JSON.stringify({ group: 'com.bench', name: 'app', version: `${process.pid}.${Date.now()}.${sequence}`, sourceUrl: 'https://ci.bench.test/app' });
-}
-
-/** Runs autocannon against POST {url}/api/artifacts with unique bodies. */
-export function load(url, { duration, connections, overallRate }) {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${url}/api/artifacts`,
-        duration,
-        connections,
-        overallRate,
-        requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (request) => ({ ...request, body: uniqueArtifact() }) }],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
-}
-
-export function summary(result) {
-  return {
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
 }

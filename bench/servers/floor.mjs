@@ -1,13 +1,13 @@
 // The floor: the fastest plausible server for the routes DeployDB is measured on. Bare Hono, a
 // `pg` pool of 10, one named prepared statement per request (servers/floorStatements.mjs) over
-// the floor's own tables (servers/floorSchema.mjs), the JSON body built by PostgreSQL and passed
-// on as text. It answers the same shapes as DeployDB from equivalent data, and checks no more
-// than the names in the path.
+// the floor's own tables (servers/floorSchema.mjs), its rows shaped into the JSON DeployDB answers
+// (servers/floorShapes.mjs). It checks no more than the names in the path.
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { FLOOR_SCHEMA } from './floorSchema.mjs';
 import { FLOOR_STATEMENTS } from './floorStatements.mjs';
+import * as shapes from './floorShapes.mjs';
 import { ENVIRONMENTS, SERVICES } from '../seed/model.mjs';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
@@ -19,7 +19,6 @@ const environments = new Set(ENVIRONMENTS);
 const services = new Set(SERVICES);
 
 const run = async (name, values) => (await pool.query({ name, text: FLOOR_STATEMENTS[name], values })).rows;
-const body = (c, rows) => c.body(rows[0].body, 200, { 'content-type': 'application/json' });
 const error = (c, status, code, message) => c.json({ error: { code, message, details: [] } }, status);
 
 /** `?at=` in the past as a Date; absent or in the future (which answers as now): null; malformed: undefined. */
@@ -79,7 +78,8 @@ app.get('/api/environments/:name/services', async (c) => {
   if (!environments.has(environment)) return error(c, 404, 'not_found', 'no such environment');
   const at = pastAt(c.req.query('at'));
   if (at === undefined) return error(c, 400, 'bad_request', 'at is not an ISO-8601 time');
-  return body(c, at ? await run('currentInEnvironmentAt', [environment, SERVICES, at]) : await run('currentInEnvironment', [environment, SERVICES]));
+  const rows = at ? await run('currentInEnvironmentAt', [environment, SERVICES, at]) : await run('currentInEnvironment', [environment, SERVICES]);
+  return c.json(shapes.currentInEnvironment(rows));
 });
 
 app.get('/api/services/:name/environments', async (c) => {
@@ -87,7 +87,8 @@ app.get('/api/services/:name/environments', async (c) => {
   if (!services.has(service)) return error(c, 404, 'not_found', 'no such service');
   const at = pastAt(c.req.query('at'));
   if (at === undefined) return error(c, 400, 'bad_request', 'at is not an ISO-8601 time');
-  return body(c, at ? await run('serviceAcrossEnvironmentsAt', [service, ENVIRONMENTS, at]) : await run('serviceAcrossEnvironments', [service, ENVIRONMENTS]));
+  const rows = at ? await run('serviceAcrossEnvironmentsAt', [service, ENVIRONMENTS, at]) : await run('serviceAcrossEnvironments', [service, ENVIRONMENTS]);
+  return c.json(shapes.serviceAcrossEnvironments(rows, ENVIRONMENTS));
 });
 
 app.get('/api/services/:name/environments/:env/history', async (c) => {
@@ -96,7 +97,7 @@ app.get('/api/services/:name/environments/:env/history', async (c) => {
   if (!services.has(service) || !environments.has(environment)) return error(c, 404, 'not_found', 'no such service or environment');
   const limit = Number(c.req.query('limit') ?? 50);
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) return error(c, 400, 'bad_request', 'limit is 1..500');
-  return body(c, await run('history', [service, environment, limit]));
+  return c.json(shapes.history(await run('history', [service, environment, limit]), limit));
 });
 
 app.get('/api/environments/:a/diff/:b', async (c) => {
@@ -105,7 +106,8 @@ app.get('/api/environments/:a/diff/:b', async (c) => {
   if (!environments.has(a) || !environments.has(b)) return error(c, 404, 'not_found', 'no such environment');
   const at = pastAt(c.req.query('at'));
   if (at === undefined) return error(c, 400, 'bad_request', 'at is not an ISO-8601 time');
-  return body(c, at ? await run('diffAt', [a, b, SERVICES, at]) : await run('diff', [a, b, SERVICES]));
+  const rows = at ? await run('diffAt', [a, b, SERVICES, at]) : await run('diff', [a, b, SERVICES]);
+  return c.json(shapes.diff(rows, SERVICES));
 });
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {

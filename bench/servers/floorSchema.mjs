@@ -3,7 +3,9 @@
 // - floor_artifact: registrations (one row each; its id doubles as the flow's and the first deployment's).
 // - floor_deployment: with two partial indexes, live (COMPLETED/VERIFIED) and in flight
 //   (CREATED/STARTED), both by (environment, service, id desc): "current" and "in flight" now
-//   are one probe each.
+//   are one probe each. Its id is found through a hash index: a btree there would offer the
+//   planner "newest first" by scanning the whole table backwards, which it takes for cheaper
+//   than the partial indexes (it assumes each lane's rows spread evenly over the ids).
 // - floor_promotion_result: by (deployment_id, position).
 // - floor_span: each stretch during which a deployment was current (or in flight) in an
 //   environment, from and to: history is one range read, "as of T" one probe per role.
@@ -20,7 +22,7 @@ create table if not exists floor_artifact (
   unique (artifact_group, name, version)
 );
 create table if not exists floor_deployment (
-  id integer primary key,
+  id integer not null,
   flow_id integer,
   artifact_id integer not null,
   service text not null,
@@ -38,6 +40,7 @@ create table if not exists floor_deployment (
   created_at timestamptz(3) not null,
   updated_at timestamptz(3) not null
 );
+create index if not exists floor_deployment_id on floor_deployment using hash (id);
 create index if not exists floor_deployment_live on floor_deployment (environment, service, id desc) where status in ('COMPLETED', 'VERIFIED');
 create index if not exists floor_deployment_flight on floor_deployment (environment, service, id desc) where status in ('CREATED', 'STARTED');
 create table if not exists floor_promotion_result (

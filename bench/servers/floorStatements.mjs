@@ -1,32 +1,21 @@
-// The floor's statements, one per route: each answers the route's whole JSON body, built by
-// PostgreSQL, so the server only passes text on. `pgbench` runs the same texts (bench/pgbench.mjs).
-// Parameters: $1.. as each statement's comment says; `at` is an ISO-8601 time.
-import { isoUtc } from '../sqlTime.mjs';
+// The floor's statements, one per route, each answering in one round trip the rows that the
+// route's JSON is made of (servers/floorShapes.mjs shapes them). `pgbench` runs the same texts
+// (bench/pgbench.mjs). Parameters: $1.. as each statement's comment says; `at` is an ISO-8601 time.
 
+const ARTIFACT = `a.id as a_id, a.artifact_group as a_group, a.name as a_name, a.version as a_version, a.source_url as a_source_url,
+  a.revision as a_revision, a.committed_at as a_committed_at, a.created_at as a_created_at`;
 
-const artifact = (a) =>
-  `json_build_object('id', ${a}.id, 'group', ${a}.artifact_group, 'name', ${a}.name, 'version', ${a}.version, 'sourceUrl', ${a}.source_url,
-     'revision', ${a}.revision, 'committedAt', ${isoUtc(`${a}.committed_at`)}, 'createdAt', ${isoUtc(`${a}.created_at`)})`;
-
-const artifactOf = (d) => `(select ${artifact('a')} from floor_artifact a where a.id = ${d}.artifact_id)`;
-
-/** A promotion result; `asOf` replaces the fields that were different then. */
-const result = (r, asOf = {}) =>
-  `json_build_object('id', ${r}.id, 'promotion', ${r}.promotion, 'type', ${r}.type, 'status', ${asOf.status ?? `${r}.status`}, 'infoUrl', ${r}.info_url,
-     'reason', ${asOf.reason ?? `${r}.reason`}, 'actor', ${asOf.actor ?? `${r}.actor`}, 'evidence', ${r}.evidence,
-     'createdAt', ${isoUtc(`${r}.created_at`)}, 'updatedAt', ${isoUtc(asOf.updatedAt ?? `${r}.updated_at`)})`;
-
-/** A Deployment (CONTRACT §4) from row `d`, or null when there is none; `asOf` as for results. */
+/** A deployment's columns; `asOf` gives those that were different then. */
 const deployment = (d, asOf = null) => {
   const then = (field, now) => (asOf ? `case when ${asOf.unchanged} then ${now} else ${asOf[field]} end` : now);
-  const results = asOf
-    ? `case when ${asOf.unchanged} or r.settled_at <= ${asOf.at} then ${result('r')} else ${result('r', asOf.result)} end`
-    : result('r');
-  return `case when ${d}.id is null then null else json_build_object('id', ${d}.id, 'flowId', ${d}.flow_id, 'artifact', ${artifactOf(d)},
-     'service', ${d}.service, 'pipeline', ${d}.pipeline, 'environment', ${d}.environment, 'status', ${then('status', `${d}.status`)}, 'kind', ${d}.kind,
-     'reason', ${then('reason', `${d}.reason`)},
-     'promotions', (select coalesce(json_agg(${results} order by r.position), '[]') from floor_promotion_result r where r.deployment_id = ${d}.id),
-     'statusAt', ${isoUtc(then('since', `${d}.status_at`))}, 'createdAt', ${isoUtc(`${d}.created_at`)}, 'updatedAt', ${isoUtc(then('since', `${d}.updated_at`))}) end`;
+  const result = (field, now) => (asOf ? `case when ${asOf.unchanged} or r.settled_at <= ${asOf.at} then ${now} else ${asOf.result[field]} end` : now);
+  return `${d}.id, ${d}.flow_id, ${d}.service, ${d}.pipeline, ${d}.environment, ${d}.kind, ${d}.created_at,
+    ${then('status', `${d}.status`)} as status, ${then('reason', `${d}.reason`)} as reason,
+    ${then('since', `${d}.status_at`)} as status_at, ${then('since', `${d}.updated_at`)} as updated_at,
+    (select json_agg(json_build_object('id', r.id, 'promotion', r.promotion, 'type', r.type, 'status', ${result('status', 'r.status')},
+                       'info_url', r.info_url, 'reason', ${result('reason', 'r.reason')}, 'actor', ${result('actor', 'r.actor')}, 'evidence', r.evidence,
+                       'created_at', r.created_at, 'updated_at', ${result('updatedAt', 'r.updated_at')}) order by r.position)
+       from floor_promotion_result r where r.deployment_id = ${d}.id) as promotions`;
 };
 
 /** The status deployment `d` had at `at` and since when (its statuses are reached in this order). */
@@ -36,7 +25,7 @@ const statusThen = (d, at) => `
           case when ${d}.failed_at <= ${at} then ${d}.failed_at when ${d}.verified_at <= ${at} then ${d}.verified_at
                when ${d}.completed_at <= ${at} then ${d}.completed_at when ${d}.started_at <= ${at} then ${d}.started_at else ${d}.created_at end as since)`;
 
-/** How deployment `d` (with its status then in `st`) looked at `at`, for `deployment()`. */
+/** How deployment `d` (with its status then in `st`) looked at `at`: what changed since is as it was. */
 const asOf = (d, st, at) => ({
   at,
   unchanged: `(${st}.status = ${d}.status and ${d}.updated_at <= ${at})`,
@@ -71,68 +60,69 @@ export const FLOOR_STATEMENTS = {
   register: `insert into floor_artifact (artifact_group, name, version, source_url, revision, committed_at)
              values ($1, $2, $3, $4, $5, $6::timestamptz) returning id, created_at`,
 
-  /** $1 environment, $2 services in configuration order. */
+  /** $1 environment, $2 services in configuration order: one row per service with a current deployment. */
   currentInEnvironment: `
-    select coalesce(json_agg(json_build_object('service', s.service, 'artifact', ${artifact('a')}, 'deploymentId', d.id,
-                      'status', d.status, 'since', ${isoUtc('d.status_at')}) order by s.n), '[]')::text as body
+    select s.service, d.id, d.status, d.status_at as since, ${ARTIFACT}
       from unnest($2::text[]) with ordinality as s(service, n)
      cross join lateral ${newest('$1', 's.service', LIVE)} d
-      join floor_artifact a on a.id = d.artifact_id`,
+      join floor_artifact a on a.id = d.artifact_id
+     order by s.n`,
 
   /** $1 environment, $2 services in configuration order, $3 at. */
   currentInEnvironmentAt: `
-    select coalesce(json_agg(json_build_object('service', s.service, 'artifact', ${artifact('a')}, 'deploymentId', d.id,
-                      'status', st.status, 'since', ${isoUtc('st.since')}) order by s.n), '[]')::text as body
+    select s.service, d.id, st.status, st.since, ${ARTIFACT}
       from unnest($2::text[]) with ordinality as s(service, n)
      cross join lateral ${heldAt('$1', 's.service', 'current', '$3::timestamptz')} d
      cross join lateral ${statusThen('d', '$3::timestamptz')} st
-      join floor_artifact a on a.id = d.artifact_id`,
+      join floor_artifact a on a.id = d.artifact_id
+     order by s.n`,
 
-  /** $1 service, $2 its environments in pipeline order. */
+  /** $1 service, $2 its environments in pipeline order: a row per current or in-flight deployment. */
   serviceAcrossEnvironments: `
-    select json_agg(json_build_object('environment', e.environment, 'current', ${deployment('c')}, 'inFlight', ${deployment('f')}) order by e.n)::text as body
+    select e.environment as place, x.role, ${deployment('x')}, ${ARTIFACT}
       from unnest($2::text[]) with ordinality as e(environment, n)
-      left join lateral ${newest('e.environment', '$1', LIVE)} c on true
-      left join lateral ${newest('e.environment', '$1', FLYING)} f on true`,
+     cross join lateral (select 'current' as role, * from ${newest('e.environment', '$1', LIVE)} c
+                         union all
+                         select 'in_flight', * from ${newest('e.environment', '$1', FLYING)} f) x
+      join floor_artifact a on a.id = x.artifact_id`,
 
   /** $1 service, $2 its environments in pipeline order, $3 at. */
   serviceAcrossEnvironmentsAt: `
-    select json_agg(json_build_object('environment', e.environment, 'current', ${deployment('c', asOf('c', 'cs', '$3::timestamptz'))},
-                      'inFlight', ${deployment('f', asOf('f', 'fs', '$3::timestamptz'))}) order by e.n)::text as body
+    select e.environment as place, x.role, ${deployment('x', asOf('x', 'st', '$3::timestamptz'))}, ${ARTIFACT}
       from unnest($2::text[]) with ordinality as e(environment, n)
-      left join lateral ${heldAt('e.environment', '$1', 'current', '$3::timestamptz')} c on true
-      left join lateral ${statusThen('c', '$3::timestamptz')} cs on true
-      left join lateral ${heldAt('e.environment', '$1', 'in_flight', '$3::timestamptz')} f on true
-      left join lateral ${statusThen('f', '$3::timestamptz')} fs on true`,
+     cross join lateral (select 'current' as role, * from ${heldAt('e.environment', '$1', 'current', '$3::timestamptz')} c
+                         union all
+                         select 'in_flight', * from ${heldAt('e.environment', '$1', 'in_flight', '$3::timestamptz')} f) x
+     cross join lateral ${statusThen('x', '$3::timestamptz')} st
+      join floor_artifact a on a.id = x.artifact_id`,
 
-  /** $1 service, $2 environment, $3 page size: the first page, newest first. */
+  /** $1 service, $2 environment, $3 page size: the first page and one more row (there is a next page), newest first. */
   history: `
-    select json_build_object(
-             'items', coalesce(json_agg(json_build_object('deploymentId', d.id, 'artifact', ${artifactOf('d')}, 'kind', d.kind, 'status', d.status,
-                        'from', ${isoUtc('h.from_at')}, 'to', ${isoUtc('h.to_at')}) order by h.from_at desc) filter (where h.n <= $3), '[]'),
-             'nextCursor', case when count(*) > $3 then encode(convert_to('f' || max(h.from_at) filter (where h.n = $3), 'UTF8'), 'base64') end)::text as body
-      from (select from_at, to_at, deployment_id, row_number() over (order by from_at desc) as n
-              from floor_span where environment = $2 and service = $1 and role = 'current'
+    select d.id, d.kind, d.status, h.from_at, h.to_at, ${ARTIFACT}
+      from (select from_at, to_at, deployment_id from floor_span
+             where environment = $2 and service = $1 and role = 'current'
              order by from_at desc limit $3 + 1) h
-      join floor_deployment d on d.id = h.deployment_id`,
+      join floor_deployment d on d.id = h.deployment_id
+      join floor_artifact a on a.id = d.artifact_id
+     order by h.from_at desc`,
 
   /** $1 environment a, $2 environment b, $3 services whose pipelines include either, in configuration order. */
   diff: `
-    select coalesce(json_agg(json_build_object('service', s.service,
-                      'a', case when x.id is null then null else json_build_object('deploymentId', x.id, 'artifact', ${artifactOf('x')}) end,
-                      'b', case when y.id is null then null else json_build_object('deploymentId', y.id, 'artifact', ${artifactOf('y')}) end,
-                      'same', coalesce(x.artifact_id = y.artifact_id, false)) order by s.n), '[]')::text as body
+    select s.service, x.side, x.id, ${ARTIFACT}
       from unnest($3::text[]) with ordinality as s(service, n)
-      left join lateral ${newest('$1', 's.service', LIVE)} x on true
-      left join lateral ${newest('$2', 's.service', LIVE)} y on true`,
+     cross join lateral (select 'a' as side, id, artifact_id from ${newest('$1', 's.service', LIVE)} l
+                         union all
+                         select 'b', id, artifact_id from ${newest('$2', 's.service', LIVE)} r) x
+      join floor_artifact a on a.id = x.artifact_id
+     order by s.n`,
 
   /** $1 environment a, $2 environment b, $3 services as for `diff`, $4 at. */
   diffAt: `
-    select coalesce(json_agg(json_build_object('service', s.service,
-                      'a', case when x.id is null then null else json_build_object('deploymentId', x.id, 'artifact', ${artifactOf('x')}) end,
-                      'b', case when y.id is null then null else json_build_object('deploymentId', y.id, 'artifact', ${artifactOf('y')}) end,
-                      'same', coalesce(x.artifact_id = y.artifact_id, false)) order by s.n), '[]')::text as body
+    select s.service, x.side, x.id, ${ARTIFACT}
       from unnest($3::text[]) with ordinality as s(service, n)
-      left join lateral ${heldAt('$1', 's.service', 'current', '$4::timestamptz')} x on true
-      left join lateral ${heldAt('$2', 's.service', 'current', '$4::timestamptz')} y on true`,
+     cross join lateral (select 'a' as side, id, artifact_id from ${heldAt('$1', 's.service', 'current', '$4::timestamptz')} l
+                         union all
+                         select 'b', id, artifact_id from ${heldAt('$2', 's.service', 'current', '$4::timestamptz')} r) x
+      join floor_artifact a on a.id = x.artifact_id
+     order by s.n`,
 };
