@@ -23,6 +23,11 @@ const CONTRACT_ROUTES = [
   'get /api/services',
   'get /api/services/{}',
   'get /api/services/{}/environments',
+  'post /api/deployments',
+  'post /api/services/{}/environments/{}/rollback',
+  'get /api/services/{}/environments/{}/history',
+  'get /api/environments/{}/diff/{}',
+  'get /api/metrics/dora',
   'get /api/pipelines',
   'get /api/pipelines/{}',
   'get /api/promotions',
@@ -92,7 +97,7 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
       const paths = Object.keys(doc.paths);
       const find = (pattern: RegExp) => paths.find((p) => pattern.test(p))!;
       const artifact = bodyOf('/api/artifacts', 'post');
-      expect(Object.keys(artifact.properties).sort()).toEqual(['group', 'name', 'sourceUrl', 'version']);
+      expect(Object.keys(artifact.properties).sort()).toEqual(['committedAt', 'group', 'name', 'revision', 'sourceUrl', 'version']);
       expect([...artifact.required].sort()).toEqual(['group', 'name', 'sourceUrl', 'version']);
       const report = bodyOf(find(/^\/api\/deployments\/\{[^}]+\}$/), 'patch');
       expect(Object.keys(report.properties)).toEqual(expect.arrayContaining(['status', 'reason']));
@@ -100,6 +105,23 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
       const promotion = bodyOf(find(/^\/api\/deployments\/\{[^}]+\}\/promotions$/), 'post');
       expect(Object.keys(promotion.properties)).toEqual(expect.arrayContaining(['name', 'status', 'infoUrl', 'reason']));
       expect([...promotion.required].sort()).toEqual(['name', 'status']);
+      const direct = bodyOf('/api/deployments', 'post');
+      expect(direct.anyOf.map((variant: any) => [...variant.required].sort())).toEqual([
+        ['artifact', 'environment', 'kind', 'service'],
+        ['artifactId', 'environment', 'kind', 'service'],
+      ]);
+      const rollback = bodyOf(find(/\/rollback$/), 'post');
+      expect(Object.keys(rollback.properties).sort()).toEqual(['reason', 'to']);
+    });
+
+    it('describes ?at= where the contract has it', () => {
+      const query = (pattern: RegExp) =>
+        Object.entries<any>(doc.paths)
+          .filter(([path]) => pattern.test(path))
+          .flatMap(([, ops]) => (ops.get?.parameters ?? []).filter((p: any) => p.in === 'query').map((p: any) => p.name));
+      expect(query(/^\/api\/environments\/\{[^}]+\}\/services$/)).toContain('at');
+      expect(query(/^\/api\/services\/\{[^}]+\}\/environments$/)).toContain('at');
+      expect(query(/\/diff\//)).toContain('at');
     });
   });
 

@@ -82,11 +82,12 @@ export class CommandScope {
     this.returned.push(...(await this.write(batches)));
   }
 
+  /** Emits an event of the command; `data` must be a view made for it (the command may change its rows afterwards, never the view). */
   emit(type: EventType, subject: string, data: unknown, orderKey: string): void {
     this.events.push(cloudEvent(type, subject, data, this.now, orderKey));
   }
 
   model(snapshotId: number): Promise<ModelIndex> {
-    return this.snapshots.get(this.em, snapshotId);
+    return this.snapshots.get(() => this.em, snapshotId);
   }
 }

@@ -83,8 +83,9 @@ describe('replayTimeline', () => {
         const created = Math.floor(random() * 50);
         const times: Partial<StatusTimes> = {};
         const fate = random();
-        if (fate < 0.6) times.completedAt = created + Math.floor(random() * 20);
-        if (fate < 0.15 && times.completedAt !== undefined) times.failedAt = times.completedAt + Math.floor(random() * 20);
+        const completedAt = fate < 0.6 ? created + Math.floor(random() * 20) : undefined;
+        if (completedAt !== undefined) times.completedAt = completedAt;
+        if (fate < 0.15 && completedAt !== undefined) times.failedAt = completedAt + Math.floor(random() * 20);
         else if (fate > 0.85) times.failedAt = created + Math.floor(random() * 10);
         if (random() < 0.3) times.startedAt = created;
         deployments.push(d(id * 7 % 13 + id * 13, created, times));

@@ -145,7 +145,7 @@ export class OutboxRelay {
     }
     const published = await this.publish(rows);
     if (published.length > 0) {
-      await this.options.db.backgroundSql(`update outbox_event set published_at = now() where id = any(?::bigint[])`, [`{${published.join(',')}}`]);
+      await this.options.db.backgroundSql(`update outbox_event set published_at = now() where id = any(?::bigint[])`, [published]);
     }
     if (published.length < rows.length) {
       if (this.failures === 0) this.options.logger.warn({ pending: rows.length - published.length }, 'outbox relay: the queue refused events; retrying');

@@ -9,7 +9,11 @@ export interface MetricSources {
   dora(): Promise<DoraReport>;
 }
 
-/** How long a figure read from the database is reused: scrapes never queue up work behind each other. */
+/**
+ * How long a figure read from the database is reused, unless this instance changed the ledger
+ * since (then the next scrape reads it again): a quiet ledger is not counted again and again, and
+ * a change shows at the next scrape (another instance's within this time).
+ */
 const SOURCE_TTL_MS = 30_000;
 
 /** Prometheus metrics: requests, latencies, deployments by status and DORA figures (read at scrape time). */
@@ -29,10 +33,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly sources: Array<Cached<unknown>>;
+
+  /** Says that the ledger changed: the gauges read it again at the next scrape. */
+  ledgerChanged(): void {
+    for (const source of this.sources) source.stale = true;
+  }
+
   constructor(sources: MetricSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'deploydb_' });
     const counts = cached(() => sources.countDeployments());
     const dora = cached(() => sources.dora());
+    this.sources = [counts, dora];
     const registers = [this.registry];
     new Gauge({
       name: 'deploydb_deployments',
@@ -42,7 +54,7 @@ export class Metrics {
       async collect() {
         // Every status, 0 when none; a database that does not answer leaves the gauge empty.
         this.reset();
-        const byStatus = await counts().catch(() => null);
+        const byStatus = await counts.read().catch(() => null);
         if (byStatus) for (const status of DEPLOYMENT_STATUSES) this.set({ status }, byStatus[status] ?? 0);
       },
     });
@@ -55,7 +67,7 @@ export class Metrics {
         registers,
         async collect() {
           this.reset();
-          const report = await dora().catch(() => null);
+          const report = await dora.read().catch(() => null);
           for (const figures of report?.services ?? []) {
             for (const [labels, v] of value(figures)) {
               if (v !== null) this.set({ service: figures.service, environment: figures.environment, ...labels }, v);
@@ -75,18 +87,29 @@ export class Metrics {
   }
 }
 
-/** A read shared by the scrapes within SOURCE_TTL_MS of it. */
-function cached<T>(read: () => Promise<T>): () => Promise<T> {
+interface Cached<T> {
+  read(): Promise<T>;
+  stale: boolean;
+}
+
+/** A read shared by the scrapes that follow it (see SOURCE_TTL_MS). */
+function cached<T>(read: () => Promise<T>): Cached<T> {
   let last: { at: number; value: Promise<T> } | null = null;
-  return () => {
-    const now = Date.now();
-    if (!last || now - last.at > SOURCE_TTL_MS) {
-      const value = read();
-      last = { at: now, value };
-      value.catch(() => {
-        if (last?.value === value) last = null;
-      });
-    }
-    return last.value;
+  const source: Cached<T> = {
+    stale: false,
+    read() {
+      const now = Date.now();
+      const age = last ? now - last.at : Infinity;
+      if (age > SOURCE_TTL_MS || source.stale) {
+        source.stale = false;
+        const value = read();
+        last = { at: now, value };
+        value.catch(() => {
+          if (last?.value === value) last = null;
+        });
+      }
+      return last!.value;
+    },
   };
+  return source;
 }

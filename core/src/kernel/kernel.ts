@@ -143,13 +143,20 @@ export class Kernel {
 
       let worker: PromotionWorker | null = null;
       let kernel: Kernel | null = null;
+      let metrics: Metrics | null = null;
       const ledger = new Ledger({
         db,
         snapshots,
         plugins: registry,
         clock,
         current: () => kernel?.current ?? current,
-        signals: { promotionsDue: () => worker?.wake(), eventsStored: () => relay.eventsStored() },
+        signals: {
+          promotionsDue: () => worker?.wake(),
+          eventsStored: () => {
+            relay.eventsStored();
+            metrics?.ledgerChanged();
+          },
+        },
       });
       worker = new PromotionWorker({ db, ledger, snapshots, plugins: registry, clock, logger: logger.child({ component: 'promotions' }) });
       const reads = new LedgerReads(db);
@@ -157,7 +164,7 @@ export class Kernel {
       const dora = new DoraReads(db);
       const triggers = new TriggerService({ ledger, db });
       const webhooks = new Webhooks({ db, queue, config: () => kernel?.config ?? config, logger: logger.child({ component: 'webhooks' }), clock });
-      const metrics = new Metrics({
+      metrics = new Metrics({
         countDeployments: () => reads.countByStatus(),
         dora: () => {
           const to = clock.now();

@@ -3,13 +3,17 @@ import type { TSchema, Static } from 'typebox';
 import Value from 'typebox/value';
 import type { ErrorDetail } from '../errors.js';
 
-type Validator = ReturnType<typeof Compile>;
+interface Validator {
+  check: ReturnType<typeof Compile>;
+  /** Whether the schema fills in defaults anywhere (else values are checked as they are, uncopied). */
+  hasDefaults: boolean;
+}
 const compiled = new WeakMap<TSchema, Validator>();
 
 function validatorFor(schema: TSchema): Validator {
   let validator = compiled.get(schema);
   if (!validator) {
-    validator = Compile(schema);
+    validator = { check: Compile(schema), hasDefaults: JSON.stringify(schema).includes('"default":') };
     compiled.set(schema, validator);
   }
   return validator;
@@ -22,10 +26,10 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: 
  * TypeBox's raw errors into one readable detail per problem.
  */
 export function validate<S extends TSchema>(schema: S, value: unknown): ValidationResult<Static<S>> {
-  const withDefaults = Value.Default(schema, Value.Clone(value));
   const validator = validatorFor(schema);
-  if (validator.Check(withDefaults)) return { ok: true, value: withDefaults as Static<S> };
-  return { ok: false, errors: readableErrors([...validator.Errors(withDefaults)]) };
+  const withDefaults = validator.hasDefaults ? Value.Default(schema, Value.Clone(value)) : value;
+  if (validator.check.Check(withDefaults)) return { ok: true, value: withDefaults as Static<S> };
+  return { ok: false, errors: readableErrors([...validator.check.Errors(withDefaults)]) };
 }
 
 interface RawError {

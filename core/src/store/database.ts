@@ -19,7 +19,7 @@ export interface Database {
   /**
    * Runs one statement outside any transaction on the fastest path there is: a plain `pg` pool
    * with prepared statements on PostgreSQL (the hot path: registration), the ORM's
-   * connection on the embedded database. Placeholders are `?`.
+   * connection on the embedded database. Placeholders are `?`; an array parameter is one array value.
    */
   sql<T = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<T[]>;
   /**
@@ -81,7 +81,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   // and claims, the outbox), and a plan cached while they were small would later scan them whole.
   backgroundPool?.on('connect', (client) => void client.query('set plan_cache_mode to force_custom_plan').catch(() => undefined));
   const background = backgroundPool ? preparedStatements(backgroundPool, options.logger) : null;
-  const onOrm = <T>(statement: string, params: unknown[]) => orm.em.fork().execute<T[]>(statement, params as never[]);
+  // The ORM's query builder would spread an array into a list of placeholders: arrays go as PostgreSQL array literals.
+  const onOrm = <T>(statement: string, params: unknown[]) => orm.em.fork().execute<T[]>(statement, params.map(arrayLiteral) as never[]);
   return {
     kind,
     orm,
@@ -107,6 +108,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await embedded?.stop();
     },
   };
+}
+
+/** A JavaScript array as a PostgreSQL array literal (`{"a","b"}`); anything else as it is. */
+function arrayLiteral(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  return `{${value.map((v) => (v === null || v === undefined ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
 }
 
 /**

@@ -25,11 +25,11 @@ export class ConfigSnapshots {
     return id;
   }
 
-  /** The model a flow started with. */
-  async get(em: EntityManager, id: number): Promise<ModelIndex> {
+  /** The model a flow started with; `em` (a function, so that none is made for a cached model) reads it once. */
+  async get(em: EntityManager | (() => EntityManager), id: number): Promise<ModelIndex> {
     const cached = this.cache.get(id);
     if (cached) return cached;
-    const row = await em.findOneOrFail(ConfigSnapshotEntity, id, { disableIdentityMap: true });
+    const row = await (typeof em === 'function' ? em() : em).findOneOrFail(ConfigSnapshotEntity, id, { disableIdentityMap: true });
     const index = new ModelIndex(row.model);
     this.cache.set(id, index);
     return index;

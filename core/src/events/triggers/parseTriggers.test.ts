@@ -20,15 +20,17 @@ function problems(events: unknown[]): Array<{ path: string; message: string }> {
 const paths = (events: unknown[]) => problems(events).map((p) => p.path);
 
 describe('parseTriggerEvents', () => {
-  it('types each of the five trigger types, ignoring other CloudEvent attributes', () => {
+  it('types each of the six trigger types, ignoring other CloudEvent attributes', () => {
     const parsed = parseTriggerEvents([
       event('deploydb.trigger.artifact.available', { ...artifact, sourceUrl: 'https://ci/1' }, { time: '2024-01-01T00:00:00Z', subject: 'x', traceparent: 'y' }),
       event('deploydb.trigger.deployment.started', where),
       event('deploydb.trigger.deployment.completed', where),
       event('deploydb.trigger.deployment.failed', { ...where, reason: 'disk full' }),
       event('deploydb.trigger.verification.completed', { ...where, promotion: 'smoke', status: 'FAILED', infoUrl: 'https://ci/2', reason: 'red' }),
+      event('deploydb.trigger.deployment.recorded', { service: where.service, environment: where.environment, artifactId: 3, kind: 'hotfix', status: 'COMPLETED' }),
     ]);
     expect(parsed.map((e) => e.type)).toEqual(TRIGGER_TYPES);
+    expect(parsed[5]!.data).toEqual({ service: where.service, environment: where.environment, artifactId: 3, kind: 'hotfix', status: 'COMPLETED' });
     expect(parsed[0]).toEqual({ id: 'e-1', source: '/ci', type: TRIGGER_TYPES[0], data: { ...artifact, sourceUrl: 'https://ci/1' } });
     expect(parsed[3]!.data).toEqual({ ...where, reason: 'disk full' });
   });

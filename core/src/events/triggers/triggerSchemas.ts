@@ -7,7 +7,7 @@ import { literalUnion } from '../../domain/shapes.js';
  * addressing deployments by service, environment and artifact instead of by id.
  */
 
-/** The five trigger types, as CONTRACT.md §6 names them. */
+/** The trigger types, as CONTRACT.md §6 and §11 name them. */
 export const TRIGGER_TYPES = [
   'deploydb.trigger.artifact.available',
   'deploydb.trigger.deployment.started',
