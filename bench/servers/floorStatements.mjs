@@ -8,7 +8,8 @@ const ARTIFACT = `a.id as a_id, a.artifact_group as a_group, a.name as a_name, a
 /** A deployment's columns; `asOf` gives those that were different then. */
 const deployment = (d, asOf = null) => {
   const then = (field, now) => (asOf ? `case when ${asOf.unchanged} then ${now} else ${asOf[field]} end` : now);
-  const result = (field, now) => (asOf ? `case when ${asOf.unchanged} or r.settled_at <= ${asOf.at} then ${now} else ${asOf.result[field]} end` : now);
+  // A result is as it is now once settled by then; before, it was waiting (or not started).
+  const result = (field, now) => (asOf ? `case when r.settled_at <= ${asOf.at} then ${now} else ${asOf.result[field]} end` : now);
   return `${d}.id, ${d}.flow_id, ${d}.service, ${d}.pipeline, ${d}.environment, ${d}.kind, ${d}.created_at,
     ${then('status', `${d}.status`)} as status, ${then('reason', `${d}.reason`)} as reason,
     ${then('since', `${d}.status_at`)} as status_at, ${then('since', `${d}.updated_at`)} as updated_at,
