@@ -10,7 +10,10 @@ import { FLOOR_STATEMENTS } from './floorStatements.mjs';
 import * as shapes from './floorShapes.mjs';
 import { ENVIRONMENTS, SERVICES } from '../seed/model.mjs';
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+// Timestamps stay PostgreSQL's text, in UTC, for floorShapes.isoOf.
+const TIMESTAMPTZ = 1184;
+const types = { getTypeParser: (oid, format) => (oid === TIMESTAMPTZ ? (text) => text : pg.types.getTypeParser(oid, format)) };
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, types, options: '-c TimeZone=UTC' });
 await pool.query(FLOOR_SCHEMA);
 
 /** What a registration starts: the module of the registration benchmark's one service (servers/deploydb.mjs). */
@@ -43,7 +46,7 @@ app.post('/api/artifacts', async (c) => {
     throw e;
   }
   // One row stands for the registration: its id is also the flow's and the first deployment's.
-  const createdAt = row.created_at.toISOString();
+  const createdAt = shapes.isoOf(row.created_at);
   const artifact = {
     id: row.id,
     group: input.group,
