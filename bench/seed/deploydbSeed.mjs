@@ -3,7 +3,7 @@
 // with them. One INSERT … SELECT over generate_series per table.
 import { PIPELINE } from './model.mjs';
 import { BLOCK_DEPLOYMENTS } from './releaseTrain.mjs';
-import { expand, ids, time } from './plan.mjs';
+import { expand, ids, isLastBlock, time } from './plan.mjs';
 import { MANUAL_EVIDENCE, artifactValues } from './sharedValues.mjs';
 
 /** Seeds an empty, migrated DeployDB database; answers the rows written per table. */
@@ -20,7 +20,7 @@ export async function seedDeploydb(client, plan) {
     plan,
     `insert into artifact (id, artifact_group, name, version, source_url, revision, committed_at, created_at)
      select ${artifactValues(id)}
-       from block k join jsonb_to_recordset($6::jsonb) as x(variant text, slot int, "createdAt" int, "committedAt" int) on x.variant = k.variant`,
+       from block k join jsonb_to_recordset($9::jsonb) as x(variant text, slot int, "createdAt" int, "committedAt" int) on x.variant = k.variant`,
     train.artifacts,
   );
 
@@ -30,7 +30,7 @@ export async function seedDeploydb(client, plan) {
     `insert into flow (id, artifact_id, service, pipeline, status, snapshot_id, created_at, updated_at)
      select ${id.artifact('k', 'x.slot')}, ${id.artifact('k', 'x.slot')}, k.service, '${PIPELINE}', x.status, ${Number(snapshotId)},
             ${time('k', 'x."createdAt"')}, ${time('k', 'x."updatedAt"')}
-       from block k join jsonb_to_recordset($6::jsonb) as x(variant text, slot int, status text, "createdAt" int, "updatedAt" int) on x.variant = k.variant`,
+       from block k join jsonb_to_recordset($9::jsonb) as x(variant text, slot int, status text, "createdAt" int, "updatedAt" int) on x.variant = k.variant`,
     train.flows,
   );
 
@@ -44,7 +44,7 @@ export async function seedDeploydb(client, plan) {
             x.history::jsonb, x.reason, ${time('k', 'x."reasonAt"')}, ${time('k', 'x."statusAt"')}, ${time('k', 'x."startedAt"')},
             ${time('k', 'x."completedAt"')}, ${time('k', 'x."verifiedAt"')}, ${time('k', 'x."failedAt"')}, ${time('k', 'x."createdAt"')},
             ${time('k', 'x."updatedAt"')}
-       from block k join jsonb_to_recordset($6::jsonb) as x(variant text, pos int, "flowSlot" int, "artifactSlot" int, environment text, stage int,
+       from block k join jsonb_to_recordset($9::jsonb) as x(variant text, pos int, "flowSlot" int, "artifactSlot" int, environment text, stage int,
             kind text, status text, history text, reason text, "reasonAt" int, "statusAt" int, "startedAt" int, "completedAt" int,
             "verifiedAt" int, "failedAt" int, "createdAt" int, "updatedAt" int) on x.variant = k.variant`,
     train.deployments,
@@ -59,7 +59,7 @@ export async function seedDeploydb(client, plan) {
      select ${id.result('k', 'x.index')}, ${id.deployment('k', 'x.pos')}, x.position, x.promotion, 'manual', x.status, null, x.reason, x.actor,
             ${MANUAL_EVIDENCE},
             null, x.attempts, 0, null, null, ${time('k', 'x."settledAt"')}, ${time('k', 'x."createdAt"')}, ${time('k', 'x."updatedAt"')}
-       from block k join jsonb_to_recordset($6::jsonb) as x(variant text, index int, pos int, position int, promotion text, status text, reason text,
+       from block k join jsonb_to_recordset($9::jsonb) as x(variant text, index int, pos int, position int, promotion text, status text, reason text,
             actor text, rejection text, attempts int, "settledAt" int, "createdAt" int, "updatedAt" int) on x.variant = k.variant`,
     train.results,
   );
@@ -69,7 +69,7 @@ export async function seedDeploydb(client, plan) {
     plan,
     `insert into promotion_report (id, result_id, status, info_url, reason, actor, created_at)
      select ${id.result('k', 'x.index')}, ${id.result('k', 'x.index')}, x.status, null, x.rejection, x.actor, ${time('k', 'x."settledAt"')}
-       from block k join jsonb_to_recordset($6::jsonb) as x(variant text, index int, status text, actor text, rejection text, "settledAt" int) on x.variant = k.variant`,
+       from block k join jsonb_to_recordset($9::jsonb) as x(variant text, index int, status text, actor text, rejection text, "settledAt" int) on x.variant = k.variant`,
     train.results.filter((r) => r.settledAt !== null),
   );
 
@@ -78,7 +78,7 @@ export async function seedDeploydb(client, plan) {
     plan,
     `insert into placement_change (id, environment, service, role, at, deployment_id)
      select ${id.change('k', 'x.index')}, x.environment, k.service, x.role, ${time('k', 'x.at')}, ${id.deployment('k', 'x.pos')}
-       from block k join jsonb_to_recordset($6::jsonb) as x(variant text, index int, environment text, role text, at int, pos int) on x.variant = k.variant`,
+       from block k join jsonb_to_recordset($9::jsonb) as x(variant text, index int, environment text, role text, at int, pos int) on x.variant = k.variant`,
     train.changes,
   );
 
@@ -89,9 +89,9 @@ export async function seedDeploydb(client, plan) {
     `insert into placement (environment, service, current_id, in_flight_id, in_flight_created_at, in_flight_recomputed_at, changed_at)
      select x.environment, k.service, ${id.deployment('k', 'x."currentPos"')}, ${id.deployment('k', 'x."inFlightPos"')},
             ${time('k', 'x."inFlightCreatedAt"')}, ${time('k', 'x."recomputedAt"')}, ${time('k', 'x."changedAt"')}
-       from block k join jsonb_to_recordset($6::jsonb) as x(variant text, environment text, "currentPos" int, "inFlightPos" int,
+       from block k join jsonb_to_recordset($9::jsonb) as x(variant text, environment text, "currentPos" int, "inFlightPos" int,
             "inFlightCreatedAt" int, "recomputedAt" int, "changedAt" int) on x.variant = k.variant
-      where k.b >= $1::int - $2::int`,
+      where ${isLastBlock('k')}`,
     train.lanes,
   );
 

@@ -17,7 +17,7 @@ export async function seedFloor(client, plan) {
     plan,
     `insert into floor_artifact (id, artifact_group, name, version, source_url, revision, committed_at, created_at)
      select ${artifactValues(id)}
-       from block k join jsonb_to_recordset($6::jsonb) as x(variant text, slot int, "createdAt" int, "committedAt" int) on x.variant = k.variant`,
+       from block k join jsonb_to_recordset($9::jsonb) as x(variant text, slot int, "createdAt" int, "committedAt" int) on x.variant = k.variant`,
     train.artifacts,
   );
 
@@ -31,7 +31,7 @@ export async function seedFloor(client, plan) {
             x.reason, ${time('k', 'x."reasonAt"')}, ${time('k', 'x."statusAt"')}, ${time('k', 'x."startedAt"')},
             ${time('k', 'x."completedAt"')}, ${time('k', 'x."verifiedAt"')}, ${time('k', 'x."failedAt"')}, ${time('k', 'x."createdAt"')},
             ${time('k', 'x."updatedAt"')}
-       from block k join jsonb_to_recordset($6::jsonb) as x(variant text, pos int, "flowSlot" int, "artifactSlot" int, environment text,
+       from block k join jsonb_to_recordset($9::jsonb) as x(variant text, pos int, "flowSlot" int, "artifactSlot" int, environment text,
             kind text, status text, reason text, "reasonAt" int, "statusAt" int, "startedAt" int, "completedAt" int,
             "verifiedAt" int, "failedAt" int, "createdAt" int, "updatedAt" int) on x.variant = k.variant`,
     train.deployments,
@@ -45,7 +45,7 @@ export async function seedFloor(client, plan) {
      select ${id.result('k', 'x.index')}, ${id.deployment('k', 'x.pos')}, x.position, x.promotion, 'manual', x.status, null, x.reason, x.actor,
             ${MANUAL_EVIDENCE},
             ${time('k', 'x."settledAt"')}, ${time('k', 'x."createdAt"')}, ${time('k', 'x."updatedAt"')}
-       from block k join jsonb_to_recordset($6::jsonb) as x(variant text, index int, pos int, position int, promotion text, status text, reason text,
+       from block k join jsonb_to_recordset($9::jsonb) as x(variant text, index int, pos int, position int, promotion text, status text, reason text,
             actor text, rejection text, "settledAt" int, "createdAt" int, "updatedAt" int) on x.variant = k.variant`,
     train.results,
   );
@@ -59,7 +59,7 @@ export async function seedFloor(client, plan) {
        from (select x.environment, k.service as service, x.role, ${time('k', 'x.at')} as from_at,
                     lead(${time('k', 'x.at')}) over (partition by x.environment, k.service, x.role order by k.start + x.at) as to_at,
                     ${id.deployment('k', 'x.pos')} as deployment_id
-               from block k join jsonb_to_recordset($6::jsonb) as x(variant text, environment text, role text, at int, pos int) on x.variant = k.variant) c
+               from block k join jsonb_to_recordset($9::jsonb) as x(variant text, environment text, role text, at int, pos int) on x.variant = k.variant) c
       where deployment_id is not null`,
     train.changes,
   );

@@ -7,6 +7,12 @@ export const GROUP = 'com.bench';
 /** Service keys in configuration order; each lists the module `com.bench:<key>`. */
 export const SERVICES = ['billing', 'checkout', 'search', 'catalog', 'accounts', 'notifications', 'reports', 'gateway'];
 
+/**
+ * Whose history each block of a round holds, block after block: billing releases most (a third of
+ * all deployments), checkout twice as often as the rest, the others in turn.
+ */
+export const ROTATION = ['billing', 'checkout', 'search', 'billing', 'catalog', 'accounts', 'billing', 'notifications', 'checkout', 'billing', 'reports', 'gateway'];
+
 export const PIPELINE = 'release';
 
 /** The pipeline's environments in order, each with the promotions a deployment there must pass. */
