@@ -27,6 +27,7 @@ const errorDescriptions: Record<number, string> = {
   413: 'Body over 1 MiB',
   415: 'Body not JSON',
   422: 'Body fails the schema',
+  429: 'Too many requests from this token (or address): see Retry-After',
 };
 
 /** The OpenAPI 3.1 document, made from the same route declarations and schemas that validate requests. */
@@ -39,13 +40,18 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { version: s
       responses[status] = {
         description: response.description,
         ...(response.headers ? { headers: Object.fromEntries(Object.entries(response.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
-        ...(response.schema ? { content: { 'application/json': { schema: clean(response.schema) } } } : {}),
+        ...(response.schema ? { content: { [response.contentType ?? 'application/json']: { schema: clean(response.schema) } } } : {}),
       };
     }
     const isPublic = route.roles === 'public';
-    const errors = new Set([...(route.errors ?? []), ...(route.params || route.query ? [400] : []), ...(isPublic ? [] : [401, 403])]);
+    // Every route behind a token may be rate limited (server.rateLimit); public ones never are.
+    const errors = new Set([...(route.errors ?? []), ...(route.params || route.query ? [400] : []), ...(isPublic ? [] : [401, 403, 429])]);
     for (const status of [...errors].sort()) {
-      responses[String(status)] ??= { description: errorDescriptions[status] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      responses[String(status)] ??= {
+        description: errorDescriptions[status] ?? 'Error',
+        ...(status === 429 ? { headers: { 'Retry-After': { description: 'Whole seconds until a request would be answered (1..60)', schema: { type: 'integer' } } } } : {}),
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     }
     (paths[path] ??= {})[route.method] = {
       summary: route.summary,

@@ -1,10 +1,11 @@
 import Type from 'typebox';
-import type { ApiContext } from '../apiContext.js';
+import type { ApiContext, Reloaded } from '../apiContext.js';
 import { defineRoute, json, type RouteSpec } from '../route.js';
 
 const HealthSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]),
   checks: Type.Record(Type.String(), Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) })),
+  installationId: Type.String({ format: 'uuid', description: 'This installation (kept in its database); its bus names and consumer groups are its own' }),
 });
 
 /** Health, metrics, the API description, and admin reload. */
@@ -19,7 +20,7 @@ export function systemRoutes(api: ApiContext): RouteSpec[] {
       responses: { 200: { description: 'Ready', schema: HealthSchema }, 503: { description: 'Not ready (starting, stopping, or a component down)', schema: HealthSchema } },
       async handler({ c }) {
         const report = await api.health();
-        return json(c, report.ready ? 200 : 503, { status: report.status, checks: report.checks });
+        return json(c, report.ready ? 200 : 503, { status: report.status, checks: report.checks, installationId: report.installationId });
       },
     }),
     defineRoute({
@@ -51,8 +52,13 @@ export function systemRoutes(api: ApiContext): RouteSpec[] {
       roles: ['admin'],
       responses: { 200: { description: 'Reloaded', schema: Type.Object({ status: Type.Literal('reloaded') }) } },
       errors: [401, 403, 422],
-      async handler({ c }) {
-        await api.reload();
+      audit: {
+        action: 'config.reload',
+        target: () => 'config',
+        detail: (_, answer?: Reloaded) => (answer ? { snapshotId: answer.snapshotId } : {}),
+      },
+      async handler({ audit, c }) {
+        await api.reload(audit);
         return json(c, 200, { status: 'reloaded' });
       },
     }),
