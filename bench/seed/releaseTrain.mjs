@@ -1,7 +1,7 @@
 // One block of seeded history: a stretch of one service's releases (14 or 15 flows through the
 // pipeline, with failures, a rollback and a redeploy by hand), played through the ledger's rules
 // once in JavaScript with times relative to the block's start. The seed repeats the block, with
-// ids and times offset, once per block in SQL (seed/rows.mjs).
+// ids and times offset, once per block in SQL (seed/plan.mjs).
 import { STAGES } from './model.mjs';
 
 /** Deployments in every block, whatever its variant: sizes are multiples of it. */
@@ -202,9 +202,6 @@ function newest(list, time) {
   return best;
 }
 
-const PLAN = { A: 'released', B: 'failedInDev', C: 'rejectedInInteg', D: 'releasedThenRolledBack', F: 'failedInProdThenRedeployed' };
-/** The flows of a plain block, in order: most go to prod, some fail on the way. */
-const PLAIN = ['A', 'A', 'B', 'A', 'C', 'D', 'A', 'F', 'A', 'B', 'C', 'D', 'A', 'F'];
 
 /**
  * A flow through every stage, each started, completed and (with promotions) approved; with
@@ -240,7 +237,7 @@ const FLOWS = {
   rejectedInInteg(block, slot) {
     const { d, at } = released(block, slot, 1);
     block.report(d, 'COMPLETED', at + COMPLETES);
-    block.decide(d, 'qa-signoff', 'FAILED', at + COMPLETES + DECIDES['qa-signoff'], 'qa-lead', 'checkout smoke tests fail');
+    block.decide(d, 'qa-signoff', 'FAILED', at + COMPLETES + DECIDES['qa-signoff'], 'qa-lead', 'smoke tests fail');
   },
   releasedThenRolledBack(block, slot) {
     const { at } = released(block, slot);
@@ -255,11 +252,29 @@ const FLOWS = {
   },
 };
 
+/** The flows of a plain block, in order: most go to prod, some fail on the way. */
+const PLAIN = [
+  'released',
+  'released',
+  'failedInDev',
+  'released',
+  'rejectedInInteg',
+  'releasedThenRolledBack',
+  'released',
+  'failedInProdThenRedeployed',
+  'released',
+  'failedInDev',
+  'rejectedInInteg',
+  'releasedThenRolledBack',
+  'released',
+  'failedInProdThenRedeployed',
+];
+
 /** The variants: a plain block, and two endings for a service's last block with work in flight. */
 function play(variant) {
   const block = new Block(variant);
   const plan = variant === 'plain' ? PLAIN : PLAIN.slice(0, 13);
-  plan.forEach((kind, slot) => FLOWS[PLAN[kind]](block, slot));
+  plan.forEach((flow, slot) => FLOWS[flow](block, slot));
   if (variant === 'inFlightProd') {
     // A release on its way into prod, and an artifact just registered.
     released(block, 13, STAGES.length - 1);
@@ -287,7 +302,7 @@ export const lastBlockVariant = (serviceIndex) => VARIANTS[[1, 2, 0][serviceInde
 
 /**
  * Every variant played out, flattened into rows with offsets (seconds) relative to the block's
- * start and positions relative to the block's ids, as seed/rows.mjs expands them.
+ * start and positions relative to the block's ids, as seed/plan.mjs expands them.
  */
 export function releaseTrain() {
   const blocks = VARIANTS.map(play);
