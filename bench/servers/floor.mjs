@@ -24,7 +24,7 @@ const services = new Set(SERVICES);
 const run = async (name, values) => (await pool.query({ name, text: FLOOR_STATEMENTS[name], values })).rows;
 const error = (c, status, code, message) => c.json({ error: { code, message, details: [] } }, status);
 
-/** `?at=` in the past as a Date; absent or in the future (which answers as now): null; malformed: undefined. */
+/** `?at=` in the past as ISO-8601 text; absent or in the future (which answers as now): null; malformed: undefined. */
 function pastAt(at) {
   if (at === undefined) return null;
   const date = new Date(at);
