@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TestKernel } from '@deploydb/core/testing';
 import { startReceiver, type TestReceiver } from '../core/src/events/webhooks/testSupport.js';
 import { PendingAudit } from '../core/src/domain/audit.js';
+import { TriggerConsumer } from '../core/src/events/triggers/triggerConsumer.js';
+import { TriggerService } from '../core/src/events/triggers/triggerService.js';
+import { silentLogger } from '@deploydb/core/testing';
 import { LEDGER_CONFIG, TOKENS, databaseModes, newArtifact, startLedger } from './support/fixtures.js';
 import { apiOf, expectError, type Api } from './support/apiHelpers.js';
 
@@ -189,10 +192,17 @@ webhooks:
     const valid = { specversion: '1.0', id: `bus-${randomUUID()}`, source: 'ci/bus', type: 'deploydb.trigger.artifact.available', data: artifact };
     const invalid = { specversion: '1.0', id: `bus-${randomUUID()}`, source: 'ci/bus', type: 'deploydb.trigger.artifact.available', data: { group: 'g' } };
     const mark = await lastId();
-    await t.kernel.queue.publish(valid.type, valid, { id: valid.id });
-    await vi.waitFor(async () => expect((await since(mark)).length).toBe(1), { timeout: 10_000, interval: 50 });
-    await t.kernel.queue.publish(invalid.type, invalid, { id: invalid.id });
-    await vi.waitFor(async () => expect((await since(mark)).length).toBe(2), { timeout: 10_000, interval: 50 });
+    // The embedded queue has no outside publishers, so the kernel reads no triggers from it: a consumer of the test's own.
+    const consumer = new TriggerConsumer({ queue: t.kernel.queue, service: new TriggerService({ ledger: t.kernel.ledger, db: t.kernel.db }), logger: silentLogger });
+    await consumer.start();
+    try {
+      await t.kernel.queue.publish(valid.type, valid, { id: valid.id });
+      await vi.waitFor(async () => expect((await since(mark)).length).toBe(1), { timeout: 10_000, interval: 50 });
+      await t.kernel.queue.publish(invalid.type, invalid, { id: invalid.id });
+      await vi.waitFor(async () => expect((await since(mark)).length).toBe(2), { timeout: 10_000, interval: 50 });
+    } finally {
+      await consumer.stop();
+    }
     const [registered] = (await api.get(`/api/artifacts?q=${encodeURIComponent(artifact.version)}`)).items;
     expect((await since(mark)).map((e) => [e.actor, e.action, e.target, e.outcome, e.detail])).toEqual([
       ['bus', 'trigger', `artifacts/${registered.id}`, 202, { source: 'ci/bus', id: valid.id, type: valid.type, result: 'applied', status: 201 }],
