@@ -93,7 +93,9 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
     });
 
     it('describes the request bodies', () => {
-      const bodyOf = (path: string, method: string) => doc.paths[path]?.[method]?.requestBody?.content?.['application/json']?.schema;
+      /** A schema, or the named component it refers to. */
+      const resolve = (schema: any): any => (schema?.$ref ? resolve(doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')]) : schema);
+      const bodyOf = (path: string, method: string) => resolve(doc.paths[path]?.[method]?.requestBody?.content?.['application/json']?.schema);
       const paths = Object.keys(doc.paths);
       const find = (pattern: RegExp) => paths.find((p) => pattern.test(p))!;
       const artifact = bodyOf('/api/artifacts', 'post');

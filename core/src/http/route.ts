@@ -4,6 +4,7 @@ import type { Role } from '../config/model.js';
 import { DeployDbError } from '../errors.js';
 import type { Caller } from '../plugin-api/promotion.js';
 import { validate } from '../schema/validate.js';
+import type { ApiTag } from './apiTags.js';
 import { unstorableString } from './bodyGuard.js';
 
 /**
@@ -13,15 +14,20 @@ export interface RouteSpec<P extends TObject = TObject, Q extends TObject = TObj
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
   /** Hono path, e.g. `/api/deployments/:id`. */
   path: string;
+  /**
+   * The operation's name in /openapi.json, unique over the API: a camelCase verb phrase
+   * (`registerArtifact`, `getDeployment`) that generated clients turn into method names.
+   */
+  operationId: string;
   summary: string;
-  tag: string;
+  tag: ApiTag;
   /** Roles of which the caller needs one; `public` needs no token. Default: any API role for GET. */
   roles?: readonly Role[] | 'public';
   params?: P;
   query?: Q;
   body?: B;
-  /** Status → response description and schema. */
-  responses: Record<number, { description: string; schema?: TSchema; headers?: Record<string, string> }>;
+  /** Status → response description and schema (JSON unless `mediaType` says otherwise). */
+  responses: Record<number, { description: string; schema?: TSchema; mediaType?: string; headers?: Record<string, string> }>;
   /** Error codes this route may answer with, for the documentation. */
   errors?: number[];
   handler(request: RouteRequest<Static<P>, Static<Q>, Static<B>>): Promise<Response> | Response;

@@ -28,7 +28,7 @@ import { importPlugin } from './pluginLoader.js';
 import { startPlugins, type StartedPlugins } from './plugins.js';
 import { PromotionRegistry } from './promotionRegistry.js';
 import { PromotionWorker } from './promotionWorker.js';
-import { VERSION } from '../version.js';
+import { LICENSE, VERSION } from '../version.js';
 import { EmbeddedQueue } from '../events/embeddedQueue.js';
 import { OutboxRelay } from '../events/outboxRelay.js';
 import type { QueueProvider } from '../plugin-api/queue.js';
@@ -186,7 +186,7 @@ export class Kernel {
         reload: () => kernel!.reload(),
         health: () => kernel!.health(),
         metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-        openapi: () => openApiDocument(routes, { version: VERSION, authEnabled: kernel!.configuration.auth !== null }),
+        openapi: () => openApiDocument(routes, { version: VERSION, license: LICENSE, authEnabled: kernel!.configuration.auth !== null }),
       };
       routes = apiRoutes(api);
       const app = createApp({ routes, authenticator: () => kernel!.authenticator, metrics, logger });

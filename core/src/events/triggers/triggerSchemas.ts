@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { ArtifactCoordinates, ArtifactInput, DeploymentReportInput, DirectDeploymentInput, PromotionReportInput } from '../../domain/inputs.js';
 import { literalUnion } from '../../domain/shapes.js';
+import { ErrorObjectSchema } from '../../errorResponse.js';
 
 /**
  * The inbound triggers of CONTRACT.md §6: CloudEvents that make the same reports as the API,
@@ -96,23 +97,13 @@ export type TriggerEvent =
   | Envelope<'deploydb.trigger.verification.completed', VerificationTriggerData>
   | Envelope<'deploydb.trigger.deployment.recorded', RecordedTriggerData>;
 
-/** The error body's inner object, as the equivalent API call answered it. */
-export const TriggerErrorSchema = Type.Object(
-  {
-    code: Type.String(),
-    message: Type.String(),
-    details: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
-  },
-  { additionalProperties: true },
-);
-
 /** One event's outcome in the response (OpenAPI). */
 export const TriggerResultSchema = Type.Object(
   {
     id: Type.String({ description: "the event's id" }),
     outcome: literalUnion(['applied', 'duplicate', 'rejected'] as const),
     status: Type.Integer({ description: 'the HTTP status the equivalent API call answered; a duplicate repeats the first one' }),
-    error: Type.Optional(TriggerErrorSchema),
+    error: Type.Optional(ErrorObjectSchema),
   },
   { $id: 'TriggerResult' },
 );

@@ -17,6 +17,7 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/artifacts',
+      operationId: 'registerArtifact',
       tag: 'artifacts',
       summary: 'Register an artifact; starts a flow per service and pipeline that take its module',
       roles: ['ci', 'admin'],
@@ -33,6 +34,7 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/artifacts',
+      operationId: 'listArtifacts',
       tag: 'artifacts',
       summary: 'List or search artifacts (q: substring of group, name or version)',
       query: Type.Object({ q: Type.Optional(Type.String({ maxLength: 8192 })), group: Type.Optional(Type.String()), name: Type.Optional(Type.String()), ...PageQuery }),
@@ -46,6 +48,7 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/artifacts/by-module/:module',
+      operationId: 'listModuleVersions',
       tag: 'artifacts',
       summary: 'Versions of a module (group:name), oldest first',
       params: ModuleParam,
@@ -60,6 +63,7 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/artifacts/by-module/:module/latest',
+      operationId: 'getLatestModuleVersion',
       tag: 'artifacts',
       summary: 'The newest registered version of a module',
       params: ModuleParam,
@@ -75,6 +79,7 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/artifacts/:id',
+      operationId: 'getArtifact',
       tag: 'artifacts',
       summary: 'One artifact',
       params: Type.Object({ id: IdParam }),

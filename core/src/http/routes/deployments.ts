@@ -18,6 +18,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/deployments',
+      operationId: 'listDeployments',
       tag: 'deployments',
       summary: 'List deployments, filtered by service, environment, status or artifact id',
       query: Type.Object({ ...DeploymentFilterQuery, ...PageQuery }),
@@ -34,6 +35,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/deployments',
+      operationId: 'recordDeployment',
       tag: 'deployments',
       summary: 'Record a deployment outside any flow: a rollback, a hotfix, a deploy by hand (status CREATED unless given)',
       roles: ['ci', 'admin'],
@@ -48,6 +50,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/deployments/:id',
+      operationId: 'getDeployment',
       tag: 'deployments',
       summary: 'One deployment',
       params: Type.Object({ id: IdParam }),
@@ -62,6 +65,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'patch',
       path: '/api/deployments/:id',
+      operationId: 'reportDeployment',
       tag: 'deployments',
       summary: 'Report STARTED, COMPLETED or FAILED; a repeated report answers with the current state',
       roles: ['ci', 'admin'],
@@ -76,6 +80,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/deployments/:id/promotions',
+      operationId: 'reportPromotionResult',
       tag: 'deployments',
       summary: "Report a promotion result (a manual approval or rejection, a CI callback); the promotion's plugin decides",
       roles: ['ci', 'approver', 'admin'],
@@ -90,6 +95,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/deployments/:id/promotions/:resultId',
+      operationId: 'getPromotionResult',
       tag: 'deployments',
       summary: 'One promotion result of a deployment',
       params: Type.Object({ id: IdParam, resultId: IdParam }),
