@@ -12,6 +12,7 @@ import { createApp } from '../http/app.js';
 import type { ApiContext } from '../http/apiContext.js';
 import { Metrics } from '../http/metrics.js';
 import { openApiDocument } from '../http/openapi.js';
+import { asyncApiDocument } from '../events/asyncApiDocument.js';
 import type { RouteSpec } from '../http/route.js';
 import { apiRoutes } from '../http/routes/index.js';
 import { systemClock, type Clock } from '../plugin-api/clock.js';
@@ -173,6 +174,8 @@ export class Kernel {
       });
 
       let routes: RouteSpec[] = [];
+      // The same whatever the configuration: made once.
+      const asyncapi = asyncApiDocument({ version: VERSION, license: LICENSE });
       const api: ApiContext = {
         ledger,
         reads,
@@ -187,6 +190,7 @@ export class Kernel {
         health: () => kernel!.health(),
         metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         openapi: () => openApiDocument(routes, { version: VERSION, license: LICENSE, authEnabled: kernel!.configuration.auth !== null }),
+        asyncapi: () => asyncapi,
       };
       routes = apiRoutes(api);
       const app = createApp({ routes, authenticator: () => kernel!.authenticator, metrics, logger });

@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import { ArtifactCoordinates, ArtifactInput, DeploymentReportInput, DirectDeploymentInput, PromotionReportInput } from '../../domain/inputs.js';
 import { literalUnion } from '../../domain/shapes.js';
 import { ErrorObjectSchema } from '../../errorResponse.js';
@@ -39,6 +39,13 @@ export const MAX_ID_LENGTH = 256;
 export const MAX_SOURCE_LENGTH = 1024;
 export const MAX_KEY_BYTES = 2400;
 
+/** The CloudEvent attributes a trigger must (or may) carry besides `type` and `data`; others are allowed and ignored. */
+export const TRIGGER_ATTRIBUTES = {
+  specversion: Type.Optional(Type.Literal('1.0')),
+  id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, description: 'with `source`, makes the event idempotent: the same pair twice does the work once' }),
+  source: Type.String({ minLength: 1, maxLength: MAX_SOURCE_LENGTH, description: 'who sends it, e.g. a CI job URL' }),
+};
+
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 1024, description });
 
 /** `data` of `deploydb.trigger.artifact.available`: the body of POST /api/artifacts. */
@@ -57,7 +64,7 @@ export const DeploymentTriggerData = Type.Object(
     artifact: ArtifactCoordinates,
     reason: DeploymentReportInput.properties.reason,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'DeploymentTriggerData' },
 );
 export type DeploymentTriggerData = Static<typeof DeploymentTriggerData>;
 
@@ -75,13 +82,23 @@ export const VerificationTriggerData = Type.Object(
     infoUrl: PromotionReportInput.properties.infoUrl,
     reason: PromotionReportInput.properties.reason,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'VerificationTriggerData' },
 );
 export type VerificationTriggerData = Static<typeof VerificationTriggerData>;
 
 /** `data` of `deploydb.trigger.deployment.recorded`: the body of POST /api/deployments (a direct deployment). */
 export const RecordedTriggerData = DirectDeploymentInput;
 export type RecordedTriggerData = DirectDeploymentInput;
+
+/** The schema of `data`, by trigger type: what the parser checks, and what /asyncapi.json describes. */
+export const TRIGGER_DATA_SCHEMAS: Record<TriggerType, TSchema> = {
+  'deploydb.trigger.artifact.available': ArtifactTriggerData,
+  'deploydb.trigger.deployment.started': DeploymentTriggerData,
+  'deploydb.trigger.deployment.completed': DeploymentTriggerData,
+  'deploydb.trigger.deployment.failed': DeploymentTriggerData,
+  'deploydb.trigger.verification.completed': VerificationTriggerData,
+  'deploydb.trigger.deployment.recorded': RecordedTriggerData,
+};
 
 interface Envelope<T extends TriggerType, D> {
   id: string;

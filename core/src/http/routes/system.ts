@@ -47,6 +47,16 @@ export function systemRoutes(api: ApiContext): RouteSpec[] {
       handler: ({ c }) => json(c, 200, api.openapi()),
     }),
     defineRoute({
+      method: 'get',
+      path: '/asyncapi.json',
+      operationId: 'getAsyncApiDocument',
+      tag: 'system',
+      summary: 'The events DeployDB publishes and the triggers it takes, on NATS, Redis and webhooks: AsyncAPI 3.0',
+      roles: 'public',
+      responses: { 200: { description: 'The AsyncAPI document', schema: Type.Object({}, { additionalProperties: true }) } },
+      handler: ({ c }) => json(c, 200, api.asyncapi()),
+    }),
+    defineRoute({
       method: 'post',
       path: '/api/admin/reload',
       operationId: 'reloadConfiguration',
