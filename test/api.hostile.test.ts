@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKernel, TestResponse } from '@deploydb/core/testing';
 import { TOKENS, databaseModes, newArtifact, startLedger } from './support/fixtures.js';
@@ -238,6 +239,32 @@ describe.each(await databaseModes())('hostile input (%s database)', (mode) => {
       });
       expect(outcome, `attempt ${attempt + 1}`).toBe('413 payload_too_large');
     }
+  });
+
+  it('a request line or headers over 16 KiB are 400 in the contract shape, not a bare status line', async () => {
+    for (const [what, path, headers] of [
+      ['a long path', `/api/artifacts/by-module/${'x'.repeat(17_000)}`, {}],
+      ['a long query', `/api/artifacts?q=${'x'.repeat(17_000)}`, {}],
+      ['a long header', '/api/artifacts', { 'x-long': 'x'.repeat(17_000) }],
+    ] as const) {
+      const response = await api.send('reader', 'GET', path, undefined, headers);
+      const error = expectError(response, 400, 'bad_request');
+      expect(error.message, what).toMatch(/16 KiB/);
+    }
+  });
+
+  it('a request that is not valid HTTP is answered 400 in the contract shape', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(t.url!).port), '127.0.0.1', () => socket.write('GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(head).toMatch(/\r\ncontent-type: application\/json/i);
+    expect(JSON.parse(body!)).toEqual({ error: { code: 'bad_request', message: 'the request is not valid HTTP', details: [] } });
   });
 
   it('still answers afterwards', async () => {

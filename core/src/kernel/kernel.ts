@@ -9,6 +9,7 @@ import { Ledger } from '../domain/ledger.js';
 import type { CurrentModel } from '../domain/ports.js';
 import { Authenticator } from '../http/auth.js';
 import { createApp } from '../http/app.js';
+import { answerClientError } from '../http/clientErrors.js';
 import type { ApiContext } from '../http/apiContext.js';
 import { Metrics } from '../http/metrics.js';
 import { openApiDocument } from '../http/openapi.js';
@@ -240,6 +241,7 @@ export class Kernel {
     return new Promise((resolve, reject) => {
       const server = serve({ fetch: this.app.fetch, port, hostname: this.configuration.server.host }, () => resolve());
       server.once('error', reject);
+      server.on('clientError', answerClientError);
       this.server = server;
     });
   }
