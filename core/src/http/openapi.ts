@@ -50,7 +50,13 @@ export function openApiDocument(routes: readonly RouteSpec[], info: OpenApiInfo)
       };
     }
     const isPublic = route.roles === 'public';
-    const errors = new Set([...(route.errors ?? []), ...(route.params || route.query ? [400] : []), ...(isPublic ? [] : [401, 403])]);
+    // What the app answers before a handler runs: bad parameters, a body that is malformed, too big, not JSON or off the schema, auth.
+    const errors = new Set([
+      ...(route.errors ?? []),
+      ...(route.params || route.query ? [400] : []),
+      ...(route.body ? [400, 413, 415, 422] : []),
+      ...(isPublic ? [] : [401, 403]),
+    ]);
     for (const status of [...errors].sort()) {
       responses[String(status)] ??= { description: errorDescriptions[status] ?? 'Error', content: { 'application/json': { schema: errorRef } } };
     }
