@@ -267,6 +267,35 @@ describe.each(await databaseModes())('hostile input (%s database)', (mode) => {
     expect(JSON.parse(body!)).toEqual({ error: { code: 'bad_request', message: 'the request is not valid HTTP', details: [] } });
   });
 
+  it('a request refused before its body was read is answered with connection: close, and the next request on a kept-alive connection is not lost', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, path: string, token: string, body?: string) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+        if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+        const request = http.request(`${t.url}${path}`, { method, agent, headers }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode!, connection: response.headers.connection }));
+        });
+        request.on('error', reject);
+        request.end(body);
+      });
+    try {
+      const body = JSON.stringify({ ...newArtifact(), sourceUrl: 'é'.repeat(300_000) });
+      for (const [token, path, status] of [
+        [TOKENS.reader, '/api/artifacts', 403],
+        ['unknown', '/api/artifacts', 401],
+        [TOKENS.ci, '/api/nowhere', 404],
+        [TOKENS.ci, `/api/deployments/${target.deployment.id}`, 405],
+      ] as const) {
+        expect(await send('POST', path, token, body)).toEqual({ status, connection: 'close' });
+        expect(await send('GET', '/health', TOKENS.reader), `the request after a ${status}`).toEqual({ status: 200, connection: 'keep-alive' });
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('still answers afterwards', async () => {
     const health = await api.send('reader', 'GET', '/health');
     expect(health.status).toBe(200);
