@@ -115,6 +115,15 @@ describe.each([
     expect(doc.paths['/api/deployments/{id}'].get.responses['404'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
   });
 
+  it('documents the refusals the app makes before any handler: bad parameters, and a body malformed, too big, not JSON or off its schema', () => {
+    for (const { where, operation } of operations()) {
+      const statuses = Object.keys(operation.responses);
+      if (operation.requestBody) expect(statuses, where).toEqual(expect.arrayContaining(['400', '413', '415', '422']));
+      if (operation.parameters.length > 0) expect(statuses, where).toContain('400');
+      if (!operation.security) expect(statuses, where).toEqual(expect.arrayContaining(['401', '403']));
+    }
+  });
+
   it('says which operations need a token', () => {
     expect(doc.security).toEqual(authMode === 'auth on' ? [{ bearer: [] }] : []);
     for (const { where, operation } of operations()) {
