@@ -51,6 +51,12 @@ function send(base: string, request: FuzzRequest): Promise<Answer> {
       `${base}${request.url}`,
       { method: request.method, agent, headers: { ...request.headers, ...(body ? { 'content-length': String(body.length) } : {}) } },
       (response) => {
+        if (String(response.headers['content-type']).startsWith('text/event-stream')) {
+          // A live stream answers at once and never ends: its status and headers are the answer.
+          resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type']), text: '' });
+          outgoing.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
@@ -184,7 +190,7 @@ function rolesNeeded(doc: any, operation: ApiOperation): string[] | 'public' {
 
 function responseSchemaProblems(operation: ApiOperation, answer: Answer, check: ReturnType<typeof documentValidator>): string[] {
   const schema = operation.responses[String(answer.status)];
-  if (!schema || answer.status === 204) return [];
+  if (!schema || answer.status === 204 || answer.contentType.startsWith('text/event-stream')) return [];
   if (!/^application\/json/.test(answer.contentType)) return [`a ${answer.status} documented as JSON came as "${answer.contentType}"`];
   const errors = check(schema, JSON.parse(answer.text));
   return errors.length > 0 ? [`the ${answer.status} body does not match its documented schema: ${errors.join('; ')}`] : [];

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { databaseModes } from './support/fixtures.js';
 import { expectError, useLedger } from './support/apiHelpers.js';
 
-/** Every route of CONTRACT §4 but triggers and webhooks, path parameters written `{}`. */
+/** Every route of CONTRACT §4 but triggers and webhooks, and the audit trail of §15, path parameters written `{}`. */
 const CONTRACT_ROUTES = [
   'post /api/artifacts',
   'get /api/artifacts',
@@ -33,6 +33,7 @@ const CONTRACT_ROUTES = [
   'get /api/promotions',
   'get /api/promotions/{}',
   'post /api/admin/reload',
+  'get /api/audit',
   'get /health',
   'get /metrics',
   'get /openapi.json',
@@ -53,6 +54,13 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
       expect(response.body.status).toBe('ok');
       expect(typeof response.body.checks).toBe('object');
       for (const check of Object.values<any>(response.body.checks)) expect(typeof check.status).toBe('string');
+    });
+
+    it('names the installation, the id kept in its database', async () => {
+      const response = await f.api.send(null, 'GET', '/health');
+      const [row] = await f.t.kernel.db.sql<{ id: string }>('select id::text as id from installation');
+      expect(response.body.installationId).toBe(row!.id);
+      expect(response.body.installationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     });
   });
 

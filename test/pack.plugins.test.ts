@@ -97,10 +97,10 @@ describe('the packed packages, installed in a project outside the repository', (
   it('packs what a user needs and nothing of the sources', () => {
     const byName = new Map(packed.map((p) => [p.name, p.files]));
     expect([...byName.keys()]).toEqual(['@deploydb/core', ...Object.keys(PROMOTION_TYPES)]);
-    expect(byName.get('@deploydb/core')).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js']));
+    expect(byName.get('@deploydb/core')).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'bin/deploydb.js']));
     for (const [name, files] of byName) {
       expect(files, name).toContain('package.json');
-      expect(files.filter((f) => !f.startsWith('dist/') && f !== 'package.json' && f !== 'README.md'), name).toEqual([]);
+      expect(files.filter((f) => !f.startsWith('dist/') && f !== 'package.json' && f !== 'README.md' && f !== 'bin/deploydb.js'), name).toEqual([]);
     }
     for (const name of Object.keys(PROMOTION_TYPES)) {
       expect(byName.get(name), name).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'README.md']));

@@ -116,7 +116,7 @@ describe.each(await databaseModes())('promotion results reported over the API (%
       expect(f.api.result(unchanged, 'go-live')).toEqual(waiting);
 
       const rejected = await f.api.reportPromotion('alice', prod.id, { name: 'go-live', status: 'FAILED', reason: 'error rate up' }, 201);
-      expect(rejected).toMatchObject({ status: 'FAILED', actor: 'alice', reason: 'rejected by alice: error rate up', evidence: { rejectedBy: { actor: 'alice', reason: 'error rate up' } } });
+      expect(rejected).toMatchObject({ status: 'FAILED', actor: 'alice', reason: 'error rate up', evidence: { rejectedBy: { actor: 'alice', reason: 'error rate up' } } });
       expect((await f.api.deployment(prod.id)).status).toBe('FAILED');
       const failed = await f.api.flow(flow.id);
       expect(failed.status).toBe('FAILED');

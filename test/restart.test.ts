@@ -23,6 +23,8 @@ describe.each(await databaseModes())('restarts and reloads (%s database)', (mode
 
     const second = await startLedger(mode, { reuse: first });
     kernels.push(second);
+    // The same database is the same installation: its bus names and consumer groups stay.
+    expect(second.kernel.installationId).toBe(first.kernel.installationId);
     const again = ledgerClient(second);
     expect(await again.flow(flows[0].id)).toEqual(before);
     expect((await second.request('GET', `/api/artifacts/${id}`, undefined, { token: TOKENS.reader })).status).toBe(200);
@@ -69,6 +71,12 @@ describe.each(await databaseModes())('restarts and reloads (%s database)', (mode
     expect(refused.body.error.details.map((d: any) => d.message).join('\n')).toMatch(/deploydb\.yaml:\d+:\d+ services\.faas\.pipelines\[0\]: .*devtoprd/);
     expect((await api.call('reader', 'GET', '/api/pipelines/devtoprod', undefined, 200)).environments[1].promotions).toEqual(['go-live']);
     expect((await kernel.request('POST', '/api/admin/reload', undefined, { token: TOKENS.ci })).status).toBe(403);
+
+    // The log format is chosen at start: a reload that changes it is refused, not half applied.
+    fs.writeFileSync(file, `logging: { format: json }\n${original}`);
+    const formatChange = await kernel.request('POST', '/api/admin/reload', undefined, { token: TOKENS.ops });
+    expect(formatChange.status).toBe(422);
+    expect(formatChange.body.error.details.map((d: any) => d.message).join('\n')).toContain('logging.format: changing logging.format needs a restart');
     fs.writeFileSync(file, original);
   });
 });

@@ -100,7 +100,7 @@ describe.each(await databaseModes())('inbound triggers (%s database)', (mode) =>
     const rejection = trigger('verification.completed', at(input, 'preprod', { promotion: 'pair-review', status: 'FAILED', reason: 'smoke tests red' }));
     expect(await send(rejection, 'ops')).toMatchObject([{ outcome: 'applied', status: 201 }]);
     result = (await deployment(preprod.id)).promotions[0];
-    expect(result).toMatchObject({ status: 'FAILED', reason: 'rejected by ops: smoke tests red' });
+    expect(result).toMatchObject({ status: 'FAILED', reason: 'smoke tests red', actor: 'ops' });
     expect((await deployment(preprod.id)).status).toBe('FAILED');
 
     // deployment.failed, with a reason, on a fresh artifact.

@@ -97,7 +97,7 @@ webhooks:
 
     await vi.waitFor(
       async () => {
-        const { body } = await call('reader', 'GET', `/api/webhooks/deliveries?status=delivered&limit=500`);
+        const { body } = await call('ops', 'GET', `/api/webhooks/deliveries?status=delivered&limit=500`);
         expect(body.items).toHaveLength(events.length + 5);
       },
       { timeout: 5000, interval: 50 },
@@ -107,7 +107,7 @@ webhooks:
   it('lists a delivery that failed for good, and an admin retry sends it again once the receiver is fixed', async () => {
     const failed = await vi.waitFor(
       async () => {
-        const { status, body } = await call('reader', 'GET', '/api/webhooks/deliveries?status=failed');
+        const { status, body } = await call('ops', 'GET', '/api/webhooks/deliveries?status=failed');
         expect(status).toBe(200);
         expect(body.items).toHaveLength(1);
         return body.items[0];
@@ -119,12 +119,16 @@ webhooks:
     expect(failed.lastError).toContain('500');
     expect(flaky.received).toHaveLength(2);
 
+    // Deliveries name receivers' URLs: listing them is for admins only, like retrying them.
+    expect((await call('reader', 'GET', '/api/webhooks/deliveries?status=failed')).status).toBe(403);
+    expect((await call('ci', 'GET', '/api/webhooks/deliveries')).status).toBe(403);
+    expect((await call(null, 'GET', '/api/webhooks/deliveries')).status).toBe(401);
     expect((await call('reader', 'POST', `/api/webhooks/deliveries/${failed.id}/retry`)).status).toBe(403);
     expect((await call(null, 'POST', `/api/webhooks/deliveries/${failed.id}/retry`)).status).toBe(401);
     const unknown = await call('ops', 'POST', '/api/webhooks/deliveries/999999/retry');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('not_found');
-    expect((await call('reader', 'GET', '/api/webhooks/deliveries?status=lost')).status).toBe(400);
+    expect((await call('ops', 'GET', '/api/webhooks/deliveries?status=lost')).status).toBe(400);
 
     flaky.answer = () => 200;
     const retried = await call('ops', 'POST', `/api/webhooks/deliveries/${failed.id}/retry`);
@@ -132,7 +136,7 @@ webhooks:
     expect(retried.body).toMatchObject({ id: failed.id, status: 'pending', attempts: 2 });
     await vi.waitFor(
       async () => {
-        const { body } = await call('reader', 'GET', '/api/webhooks/deliveries?status=delivered&limit=500');
+        const { body } = await call('ops', 'GET', '/api/webhooks/deliveries?status=delivered&limit=500');
         expect(body.items.find((d: any) => d.id === failed.id)).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200, lastError: null });
       },
       { timeout: 5000, interval: 50 },
@@ -144,10 +148,10 @@ webhooks:
   });
 
   it('pages deliveries in ascending id order', async () => {
-    const first = await call('reader', 'GET', '/api/webhooks/deliveries?limit=5');
+    const first = await call('ops', 'GET', '/api/webhooks/deliveries?limit=5');
     expect(first.body.items).toHaveLength(5);
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await call('reader', 'GET', `/api/webhooks/deliveries?limit=5&cursor=${first.body.nextCursor}`);
+    const second = await call('ops', 'GET', `/api/webhooks/deliveries?limit=5&cursor=${first.body.nextCursor}`);
     const ids = [...first.body.items, ...second.body.items].map((d: any) => d.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(10);

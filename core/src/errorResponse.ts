@@ -22,6 +22,7 @@ const statusOf: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   validation_failed: 422,
   config_invalid: 422,
+  rate_limited: 429,
   unavailable: 503,
   internal: 500,
 };

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'validation_failed'
+  | 'rate_limited'
   | 'config_invalid'
   | 'unavailable'
   | 'internal';

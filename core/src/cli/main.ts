@@ -1,60 +1,48 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { runServerCommand } from './serverCommands.js';
-import { runClientCommand } from './clientCommands.js';
+import { CommanderError } from 'commander';
+import { RefusedError, UnreachableError, UsageError } from './cliErrors.js';
+import { commanderExitCode, createProgram } from './program.js';
 
-const USAGE = `usage: deploydb <command> [options]
-
-server commands (options: --config PATH, else $DEPLOYDB_CONFIG, else ./deploydb.yaml):
-  start                          start DeployDB
-  validate                       check the configuration without starting anything (exit 0 / 2)
-  migrate                        apply database migrations and exit
-
-client commands (options: --url URL (default http://127.0.0.1:8080), --token T or $DEPLOYDB_TOKEN):
-  artifact register --group G --name N --version V --source-url U
-  deployment report <deploymentId> <STARTED|COMPLETED|FAILED> [--reason R]
-  approve <deploymentId> [--promotion NAME] [--reject --reason R]
-  status [<service>]             services, or one service per environment
-`;
-
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      url: { type: 'string' },
-      token: { type: 'string' },
-      group: { type: 'string' },
-      name: { type: 'string' },
-      version: { type: 'string' },
-      'source-url': { type: 'string' },
-      reason: { type: 'string' },
-      promotion: { type: 'string' },
-      reject: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(USAGE);
-    return command || values.help ? 0 : 2;
+/**
+ * Runs `deploydb` with its arguments. Exit status: 0 done, 1 the server refused (its error on
+ * one line) or could not be reached, 2 bad usage (or an invalid configuration).
+ */
+async function runCli(argv: string[]): Promise<void> {
+  const program = createProgram();
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    process.exitCode = 2;
+    return;
   }
-  if (command === 'start' || command === 'validate' || command === 'migrate') return runServerCommand(command, values.config);
-  const code = await runClientCommand(command, rest, values);
-  if (code === null) {
-    process.stderr.write(`deploydb: unknown command "${command}"\n${USAGE}`);
-    return 2;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = commanderExitCode(error);
+      return;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`deploydb: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (error instanceof RefusedError) {
+      // Scripts get the API's error body as is; people get it on one line.
+      const json = program.opts<{ output?: string }>().output === 'json';
+      process.stderr.write(json && error.body ? `${JSON.stringify(error.body)}\n` : `deploydb: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    if (error instanceof UnreachableError) {
+      process.stderr.write(`deploydb: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
   }
-  return code;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== -1) process.exitCode = code;
-  },
-  (error: Error) => {
-    process.stderr.write(`deploydb: ${error.message}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli(process.argv.slice(2)).catch((error: Error) => {
+  process.stderr.write(`deploydb: ${error.message}\n`);
+  process.exitCode = 1;
+});

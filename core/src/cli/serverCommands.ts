@@ -16,7 +16,7 @@ export async function runServerCommand(command: 'start' | 'validate' | 'migrate'
     }
     if (command === 'migrate') {
       const config = await loadConfig({ path, env: process.env, describePlugin: importPlugin });
-      const logger = createLogger(config.logging.level);
+      const logger = createLogger(config.logging);
       const db = await openDatabase({ url: config.database.url, dir: config.database.dir, logger });
       try {
         const applied = await db.migrate();
@@ -59,7 +59,5 @@ function handleSignals(kernel: Kernel): void {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    kernel.reload().catch((error: Error) => kernel.logger.error({ errors: error.message }, 'reload refused; the old configuration stays'));
-  });
+  process.on('SIGHUP', () => void kernel.reloadOnSignal());
 }

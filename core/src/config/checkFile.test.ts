@@ -8,7 +8,7 @@ const BASE = MINIMAL_YAML;
 describe('the schema of deploydb.yaml', () => {
   it('reports an unknown key at the key itself, with the keys allowed there', async () => {
     expect(await problemLines(`server:\n  port: 8080\n  hots: x\n${BASE}`)).toEqual([
-      'deploydb.yaml:3:3 server.hots: unknown key "hots"; allowed keys: port, host',
+      'deploydb.yaml:3:3 server.hots: unknown key "hots"; allowed keys: port, host, rateLimit',
     ]);
     expect(await problemLines(`${BASE}servces: {}\n`)).toEqual([
       'deploydb.yaml:12:1 servces: unknown key "servces"; allowed keys: server, logging, database, queue, plugins, auth, environments, promotions, pipelines, services, webhooks',
@@ -31,6 +31,12 @@ describe('the schema of deploydb.yaml', () => {
     ]);
     expect(await problemLines(`server: { port: 0 }\n${BASE}`)).toEqual(['deploydb.yaml:1:17 server.port: must be >= 1']);
     expect(await problemLines(`server: { port: 80.5 }\n${BASE}`)).toEqual(['deploydb.yaml:1:17 server.port: must be an integer, not a number']);
+    expect(await problemLines(`server: { rateLimit: { perMinute: 0 } }\n${BASE}`)).toEqual(['deploydb.yaml:1:35 server.rateLimit.perMinute: must be >= 1']);
+    expect(await problemLines(`server: { rateLimit: { perSecond: 5 } }\n${BASE}`)).toEqual([
+      'deploydb.yaml:1:22 server.rateLimit.perMinute: is required',
+      'deploydb.yaml:1:24 server.rateLimit.perSecond: unknown key "perSecond"; allowed keys: perMinute',
+    ]);
+    expect((await load(`server: { rateLimit: { perMinute: 120 } }\n${BASE}`)).server.rateLimit).toEqual({ perMinute: 120 });
   });
 
   it('checks plugins, the queue and auth tokens', async () => {
@@ -50,8 +56,8 @@ ${BASE}`;
       'deploydb.yaml:6:25 auth.tokens[0].token: must not be empty',
       'deploydb.yaml:6:36 auth.tokens[0].roles: must not be empty',
       'deploydb.yaml:7:36 auth.tokens[1].roles[0]: must be one of "read", "ci", "approver", "admin"',
-      'deploydb.yaml:8:7 auth.tokens[2].token: is required',
       'deploydb.yaml:8:7 auth.tokens[2].roles: is required',
+      'deploydb.yaml:8:7 auth.tokens[2].token: is required, or tokenHash: "sha256:<64 hex digits>" instead',
     ]);
   });
 
@@ -123,11 +129,17 @@ ${BASE}`;
     expect(lines[11]).toBe('deploydb.yaml:13:10 environments.e11.colour: unknown key "colour"; allowed keys: description, url, hosts');
   });
 
+  it('takes logging.format json or pretty, and nothing else', async () => {
+    expect((await load('logging: { format: json }\n')).logging).toEqual({ level: 'info', format: 'json' });
+    expect((await load('logging: { format: pretty }\n')).logging).toEqual({ level: 'info', format: 'pretty' });
+    expect(await problemLines('logging: { format: yaml }\n')).toEqual(['deploydb.yaml:1:20 logging.format: must be one of "json", "pretty"']);
+  });
+
   it('fills in every default', async () => {
     const config = await load('webhooks:\n  - url: http://hooks.internal/x\n');
     expect(config).toMatchObject({
-      server: { port: 8080, host: '127.0.0.1' },
-      logging: { level: 'info' },
+      server: { port: 8080, host: '127.0.0.1', rateLimit: null },
+      logging: { level: 'info', format: null },
       database: { url: null, dir: '/etc/deploydb/.deploydb' },
       queue: null,
       plugins: [],

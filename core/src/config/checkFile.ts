@@ -47,6 +47,11 @@ const RULES: readonly MessageRule[] = [
     message: (_, value) => `must be an environment name or a mapping { name, promotions }, not ${kindOf(value)}`,
   },
   {
+    pointer: /^\/auth\/tokens\/\d+\/tokenHash$/,
+    when: /^must match pattern/,
+    message: 'must be "sha256:" followed by the 64 hexadecimal digits of the token\'s SHA-256',
+  },
+  {
     pointer: /^\/webhooks\/\d+\/secret$/,
     when: /^does not match any allowed form$/,
     message: 'must be a Standard Webhooks secret: "whsec_" followed by base64',

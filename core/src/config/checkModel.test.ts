@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isLoopback } from './checkModel.js';
 import { EXAMPLE_YAML, fakeDescribe, load, MINIMAL_YAML, PLUGINS, problemLines } from './fixtures.js';
@@ -173,6 +174,50 @@ services:
   });
 });
 
+describe('tokens given by their hash', () => {
+  const hashOf = (token: string) => `sha256:${createHash('sha256').update(token).digest('hex')}`;
+
+  it('keeps only the hash: of a tokenHash (hex digits in either case) as of a token', async () => {
+    const source = `auth:
+  tokens:
+    - { name: ci, tokenHash: "${hashOf('ci-secret').toUpperCase().replace('SHA256:', 'sha256:')}", roles: [ci] }
+    - { name: ops, token: ops-secret, roles: [admin] }
+${MINIMAL_YAML}`;
+    const config = await load(source);
+    expect(config.auth?.tokens).toEqual([
+      { name: 'ci', tokenHash: hashOf('ci-secret'), roles: ['ci'] },
+      { name: 'ops', tokenHash: hashOf('ops-secret'), roles: ['admin'] },
+    ]);
+    expect(JSON.stringify(config)).not.toContain('ops-secret');
+  });
+
+  it('refuses an entry with both token and tokenHash, with neither, or with a malformed hash', async () => {
+    const source = `auth:
+  tokens:
+    - { name: a, token: t, tokenHash: "${hashOf('t')}", roles: [read] }
+    - { name: b, roles: [read] }
+    - { name: c, tokenHash: "md5:abc", roles: [read] }
+    - { name: d, tokenHash: "sha256:${'0'.repeat(63)}", roles: [read] }
+${MINIMAL_YAML}`;
+    expect(await problemLines(source)).toEqual([
+      'deploydb.yaml:3:28 auth.tokens[0].tokenHash: holds both token and tokenHash; keep one (tokenHash keeps the secret out of the file)',
+      'deploydb.yaml:4:7 auth.tokens[1].token: is required, or tokenHash: "sha256:<64 hex digits>" instead',
+      'deploydb.yaml:5:29 auth.tokens[2].tokenHash: must be "sha256:" followed by the 64 hexadecimal digits of the token\'s SHA-256',
+      'deploydb.yaml:6:29 auth.tokens[3].tokenHash: must be "sha256:" followed by the 64 hexadecimal digits of the token\'s SHA-256',
+    ]);
+  });
+
+  it('refuses a token whose hash another entry gives, without showing either', async () => {
+    const source = `auth:
+  tokens:
+    - { name: a, token: shared-secret, roles: [read] }
+    - { name: b, tokenHash: "${hashOf('shared-secret')}", roles: [read] }
+${MINIMAL_YAML}`;
+    const lines = await problemLines(source);
+    expect(lines).toEqual(['deploydb.yaml:4:29 auth.tokens[1].tokenHash: same token as auth.tokens[0] ("a"); every token must be different']);
+  });
+});
+
 describe('listening without auth', () => {
   it('refuses a host beyond loopback without auth', async () => {
     expect(await problemLines(`server: { host: 0.0.0.0 }\n${MINIMAL_YAML}`)).toEqual([
@@ -200,7 +245,7 @@ describe('environment overrides', () => {
 
   it('applies them when the file does not set those keys', async () => {
     const config = await load(MINIMAL_YAML, { env: { PORT: '3000', LOG_LEVEL: 'warn' } });
-    expect(config.server).toEqual({ port: 3000, host: '127.0.0.1' });
+    expect(config.server).toEqual({ port: 3000, host: '127.0.0.1', rateLimit: null });
     expect(config.logging.level).toBe('warn');
   });
 

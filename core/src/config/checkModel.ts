@@ -4,7 +4,8 @@ import type { EnvironmentConfig } from './model.js';
 import { entriesInOrder, settingsOf, toEnvironment, toStage, type KeyOrder } from './normalize.js';
 import { joinPointer } from './paths.js';
 import type { Problem } from './problems.js';
-import type { ConfigFile } from './schema.js';
+import { TOKEN_HASH_PATTERN, type ConfigFile } from './schema.js';
+import { canonicalTokenHash, tokenHashOf } from './tokenHash.js';
 
 export interface ModelCheckInput {
   /**
@@ -32,7 +33,8 @@ export interface ModelCheck {
  * Checks what a schema cannot: that every name referenced is defined, that each promotion's
  * type is provided by a loaded plugin and its settings pass that plugin's schema (and its
  * `checkEnvironment` hook in every environment it applies in), that plugin configs pass their
- * plugins' schemas, that tokens are unique, and that without `auth` the server stays on loopback.
+ * plugins' schemas, that each token entry has its token or its hash (one of them) and no two
+ * entries share a token, and that without `auth` the server stays on loopback.
  * Every problem is collected; nothing stops at the first.
  */
 export function checkModel(input: ModelCheckInput): ModelCheck {
@@ -153,24 +155,44 @@ function checkAuth(data: Record<string, unknown>, problems: Problem[]): void {
   }
   const tokens = list(record(data.auth)?.tokens).map(record);
   const byName = new Map<string, number>();
-  const byValue = new Map<string, number>();
+  const byHash = new Map<string, number>();
   tokens.forEach((token, index) => {
-    if (typeof token?.name === 'string') {
+    if (!token) return;
+    const base = `/auth/tokens/${index}`;
+    if (typeof token.name === 'string') {
       const same = byName.get(token.name);
-      if (same !== undefined) problems.push({ pointer: `/auth/tokens/${index}/name`, message: `token name "${token.name}" is already used by auth.tokens[${same}]` });
+      if (same !== undefined) problems.push({ pointer: `${base}/name`, message: `token name "${token.name}" is already used by auth.tokens[${same}]` });
       else byName.set(token.name, index);
     }
-    if (typeof token?.token === 'string' && token.token !== '') {
-      const same = byValue.get(token.token);
-      // The token itself is a secret: say whose it matches, never what it is.
-      if (same !== undefined) {
-        const owner = tokens[same]?.name;
-        const whose = typeof owner === 'string' ? ` ("${owner}")` : '';
-        problems.push({ pointer: `/auth/tokens/${index}/token`, message: `same token as auth.tokens[${same}]${whose}; every token must be different` });
-      } else byValue.set(token.token, index);
+    const written = ['token', 'tokenHash'].filter((key) => token[key] !== undefined);
+    if (written.length === 2) {
+      problems.push({ pointer: `${base}/tokenHash`, at: 'key', message: 'holds both token and tokenHash; keep one (tokenHash keeps the secret out of the file)' });
+      return;
     }
+    if (written.length === 0) {
+      problems.push({ pointer: `${base}/token`, at: 'parent', message: 'is required, or tokenHash: "sha256:<64 hex digits>" instead' });
+      return;
+    }
+    const hash = hashWritten(token);
+    if (hash === undefined) return;
+    const same = byHash.get(hash);
+    // The token itself is a secret: say whose it matches, never what it is.
+    if (same !== undefined) {
+      const owner = tokens[same]?.name;
+      const whose = typeof owner === 'string' ? ` ("${owner}")` : '';
+      problems.push({ pointer: `${base}/${written[0]}`, message: `same token as auth.tokens[${same}]${whose}; every token must be different` });
+    } else byHash.set(hash, index);
   });
 }
+
+/** The hash of an entry's token as written, when it is well-formed (the schema reports it otherwise). */
+function hashWritten(token: Record<string, unknown>): string | undefined {
+  if (typeof token.token === 'string' && token.token !== '') return tokenHashOf(token.token);
+  if (typeof token.tokenHash === 'string' && TOKEN_HASH.test(token.tokenHash)) return canonicalTokenHash(token.tokenHash);
+  return undefined;
+}
+
+const TOKEN_HASH = new RegExp(TOKEN_HASH_PATTERN);
 
 /** One environment a promotion applies in, and why, for the problem's message. */
 interface Application {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +8,13 @@ import { ConfigInvalidError, loadConfig } from './loadConfig.js';
 import type { DeployDbConfig } from './model.js';
 import { CONFIG_PATH, EXAMPLE_ENV, EXAMPLE_YAML, fakeDescribe, load, loadError, MINIMAL_YAML, problemLines } from './fixtures.js';
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 /** What the example file of CONTRACT §2 loads into, with EXAMPLE_ENV. */
 const EXAMPLE_MODEL: DeployDbConfig = {
   file: '/etc/deploydb/deploydb.yaml',
-  server: { port: 8080, host: '127.0.0.1' },
-  logging: { level: 'info' },
+  server: { port: 8080, host: '127.0.0.1', rateLimit: null },
+  logging: { level: 'info', format: null },
   database: { url: 'postgres://user@127.0.0.1:5432/deploydb', dir: '/etc/deploydb/.deploydb' },
   queue: { package: '@deploydb/queue-nats', config: { servers: 'nats://127.0.0.1:4222' } },
   plugins: [
@@ -24,9 +27,10 @@ const EXAMPLE_MODEL: DeployDbConfig = {
   ],
   auth: {
     tokens: [
-      { name: 'jenkins', token: 'ci-token', roles: ['ci'] },
-      { name: 'alice', token: 'alice-token', roles: ['approver', 'read'] },
-      { name: 'ops', token: 'ops-token', roles: ['admin'] },
+      // Only the hash of each token is kept once the file is loaded.
+      { name: 'jenkins', tokenHash: `sha256:${sha256('ci-token')}`, roles: ['ci'] },
+      { name: 'alice', tokenHash: `sha256:${sha256('alice-token')}`, roles: ['approver', 'read'] },
+      { name: 'ops', tokenHash: `sha256:${sha256('ops-token')}`, roles: ['admin'] },
     ],
   },
   environments: [

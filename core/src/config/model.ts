@@ -49,7 +49,11 @@ export interface WebhookConfig {
 
 export interface AuthToken {
   name: string;
-  token: string;
+  /**
+   * `sha256:` and the lowercase hex SHA-256 of the token, however the file gave it: the token
+   * itself is not kept once the file is loaded.
+   */
+  tokenHash: string;
   roles: Role[];
 }
 
@@ -69,8 +73,10 @@ export interface FlowModel {
 export interface DeployDbConfig extends FlowModel {
   /** Absolute path of the file this was loaded from. */
   file: string;
-  server: { port: number; host: string };
-  logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  /** `rateLimit`: requests per minute per token (per client address without one); null: no limit. */
+  server: { port: number; host: string; rateLimit: { perMinute: number } | null };
+  /** `format` null: pretty on a terminal, JSON otherwise. */
+  logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format: 'json' | 'pretty' | null };
   database: { url: string | null; dir: string };
   queue: PluginEntry | null;
   plugins: PluginEntry[];

@@ -8,7 +8,8 @@ import type {
   ServiceConfig,
   WebhookConfig,
 } from './model.js';
-import type { ConfigFile, StageEntry } from './schema.js';
+import type { ConfigFile, StageEntry, TokenEntry } from './schema.js';
+import { canonicalTokenHash, tokenHashOf } from './tokenHash.js';
 
 /** Keys of a mapping in the order the file writes them (JavaScript objects put numeric keys first). */
 export type KeyOrder = (pointer: string) => readonly string[] | undefined;
@@ -73,8 +74,12 @@ export function toModel(file: ConfigFile, parts: ModelParts): DeployDbConfig {
   );
   return {
     file: parts.path,
-    server: { port: file.server.port, host: file.server.host },
-    logging: { level: file.logging.level },
+    server: {
+      port: file.server.port,
+      host: file.server.host,
+      rateLimit: file.server.rateLimit ? { perMinute: file.server.rateLimit.perMinute } : null,
+    },
+    logging: { level: file.logging.level, format: file.logging.format ?? null },
     database: {
       url: file.database.url ?? null,
       // Relative to the file, not to wherever the process was started.
@@ -82,13 +87,18 @@ export function toModel(file: ConfigFile, parts: ModelParts): DeployDbConfig {
     },
     queue: file.queue ? { package: file.queue.plugin, config: parts.queueConfig ?? file.queue.config } : null,
     plugins: file.plugins.map((entry, index) => ({ package: entry.package, config: parts.pluginConfigs.get(index) ?? entry.config })),
-    auth: file.auth ? { tokens: file.auth.tokens.map((token) => ({ name: token.name, token: token.token, roles: [...token.roles] })) } : null,
+    auth: file.auth ? { tokens: file.auth.tokens.map((token) => ({ name: token.name, tokenHash: hashOf(token), roles: [...token.roles] })) } : null,
     environments,
     promotions,
     pipelines,
     services,
     webhooks,
   };
+}
+
+/** An entry of `auth.tokens` holds its token or its hash (the model's checks made sure of one). */
+function hashOf(entry: TokenEntry): string {
+  return entry.tokenHash !== undefined ? canonicalTokenHash(entry.tokenHash) : tokenHashOf(entry.token!);
 }
 
 /** A promotion's settings: all its keys but `type`. */

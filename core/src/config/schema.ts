@@ -39,12 +39,21 @@ export const ServerSchema = Type.Object(
   {
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
     host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    /** Omitted: no limit. */
+    rateLimit: Type.Optional(Type.Object({ perMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }, strict)),
   },
   { ...strict, default: {} },
 );
 
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export const LoggingSchema = Type.Object(
-  { level: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }) },
+  {
+    level: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }),
+    /** Omitted: readable lines on a terminal, one JSON line per event otherwise. */
+    format: Type.Optional(Type.Union(LOG_FORMATS.map((format) => Type.Literal(format)))),
+  },
   { ...strict, default: {} },
 );
 
@@ -61,10 +70,16 @@ export const QueueSchema = Type.Object({ plugin: NonEmpty(), config: PluginConfi
 
 export const PluginEntrySchema = Type.Object({ package: NonEmpty(), config: PluginConfig }, strict);
 
+/** A token's SHA-256 as written in `tokenHash`: `sha256:` and 64 hexadecimal digits. */
+export const TOKEN_HASH_PATTERN = '^sha256:[0-9a-fA-F]{64}$';
+
+/** One of `token` and `tokenHash`, never both: checked with the model, which places the problem. */
 export const TokenSchema = Type.Object(
   {
-    name: NonEmpty(),
-    token: NonEmpty(),
+    /** Bounded: it is the actor of the audit trail, indexed there. */
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    token: Type.Optional(NonEmpty()),
+    tokenHash: Type.Optional(Type.String({ pattern: TOKEN_HASH_PATTERN })),
     roles: Type.Array(Type.Union(ROLES.map((role) => Type.Literal(role))), { minItems: 1 }),
   },
   strict,
@@ -147,3 +162,4 @@ export const ConfigFileSchema = Type.Object(
 export type ConfigFile = Static<typeof ConfigFileSchema>;
 export type ConfigSection = keyof ConfigFile;
 export type StageEntry = Static<typeof StageSchema>;
+export type TokenEntry = Static<typeof TokenSchema>;

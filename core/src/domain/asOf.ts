@@ -1,4 +1,4 @@
-import type { DeploymentRow, PromotionResultRow } from '../store/entities.js';
+import type { DeploymentRow, PromotionResultRow } from './rows.js';
 import { statusAt, statusTimesOf } from './placementTimeline.js';
 
 /**

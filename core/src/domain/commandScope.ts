@@ -1,47 +1,30 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { cloudEvent, type EventType, type PendingEvent } from '../events/cloudEvent.js';
 import type { ModelIndex } from '../config/modelIndex.js';
-import type { ConfigSnapshots } from '../store/snapshots.js';
-import { insertBatches, type ReturnedRows, type RowBatch, type SqlRunner } from '../store/batchInsert.js';
+import type { ReturnedRows, RowBatch } from '../store/batchInsert.js';
 import { outboxBatch } from '../events/outbox.js';
-import type { IdBlocks } from '../store/idBlocks.js';
 import { creationBatches, type Creation } from '../store/placements.js';
-
-/** Writes a command's rows (and events) in one statement; answers what its upserts returned. */
-export type RowWriter = (batches: readonly RowBatch[]) => Promise<ReturnedRows>;
+import type { CommandStore, WriteStore } from './ports.js';
 
 /**
- * One command's transaction: its EntityManager, the single `now` all its rows share, and the
- * events it emits (stored in the outbox before the transaction commits).
+ * What every command works with: the one `now` all its rows share, ids, the rows it queues and
+ * the events it emits. All of it is written in one statement when the command ends (with the
+ * events in the outbox). A command without a transaction (a registration) gets only this: it can
+ * neither read what it would change nor write before its end, so it cannot half-commit.
  */
-export class CommandScope {
+export class WriteScope {
   readonly events: PendingEvent[] = [];
-  /** Set when the command started promotion results the worker should evaluate. */
-  promotionsDue = false;
   /** Deployments the command created, for the placement projection (see store/placements.ts). */
   readonly creations: Creation[] = [];
   /** What the command's writes returned so far. */
   readonly returned: Array<ReturnedRows[number]> = [];
-  private forked: EntityManager | null = null;
+  private inserts: RowBatch[] = [];
   private time: Date;
 
-  /** Where the command's own statements run: its transaction, or the fast pool without one. */
-  readonly sql: SqlRunner;
-  private readonly write: RowWriter;
-
   constructor(
-    /** The command's EntityManager: its transaction's, or a fork made when first asked for. */
-    private readonly entityManager: () => EntityManager,
+    protected readonly writes: WriteStore,
     now: Date,
-    private readonly snapshots: ConfigSnapshots,
-    /** Ids for the rows the command creates. */
-    readonly ids: IdBlocks,
-    /** For a command without a transaction: where its statements run and how its rows are written. */
-    outside?: { sql: SqlRunner; write: RowWriter },
   ) {
     this.time = now;
-    this.sql = outside?.sql ?? ((statement, params) => this.em.execute(statement, params as never[]));
-    this.write = outside?.write ?? ((batches) => insertBatches(this.sql, this.em.getMetadata(), batches));
   }
 
   /** The time of everything the command does. */
@@ -58,15 +41,19 @@ export class CommandScope {
     if (after && after.getTime() >= this.time.getTime()) this.time = new Date(after.getTime() + 1);
   }
 
-  get em(): EntityManager {
-    return (this.forked ??= this.entityManager());
+  /** Ids for rows of the named tables. */
+  ids<K extends string>(counts: Record<K, number>): Promise<Record<K, number[]>> {
+    return this.writes.ids(counts);
   }
 
-  private inserts: RowBatch[] = [];
+  /** The configuration a flow started with. */
+  model(snapshotId: number): Promise<ModelIndex> {
+    return this.writes.model(snapshotId);
+  }
 
-  /** Queues rows (with their ids set) to be written with the command's next flush. */
-  insertLater<T extends object>(batch: RowBatch<T>): void {
-    this.inserts.push(batch as unknown as RowBatch);
+  /** Queues rows (with their ids set) to be written with the command's next write. */
+  insertLater(batch: RowBatch): void {
+    this.inserts.push(batch);
   }
 
   /** Queues a new deployment for the placement projection: it is in flight from its creation. */
@@ -75,19 +62,38 @@ export class CommandScope {
     for (const batch of creationBatches([creation])) this.insertLater(batch);
   }
 
-  /** Writes queued rows, and with `withEvents` the outbox, in one statement. */
-  async flush(withEvents = false): Promise<void> {
-    const batches = withEvents ? [...this.inserts, outboxBatch(this.events, this.now) as unknown as RowBatch] : this.inserts;
-    this.inserts = [];
-    this.returned.push(...(await this.write(batches)));
-  }
-
   /** Emits an event of the command; `data` must be a view made for it (the command may change its rows afterwards, never the view). */
   emit(type: EventType, subject: string, data: unknown, orderKey: string): void {
     this.events.push(cloudEvent(type, subject, data, this.now, orderKey));
   }
 
-  model(snapshotId: number): Promise<ModelIndex> {
-    return this.snapshots.get(() => this.em, snapshotId);
+  /** Writes what is queued, with `withEvents` the outbox too, in one statement. */
+  protected async writeQueued(withEvents: boolean): Promise<void> {
+    const batches = withEvents ? [...this.inserts, outboxBatch(this.events, this.now)] : this.inserts;
+    this.inserts = [];
+    this.returned.push(...(await this.writes.write(batches)));
+  }
+
+  /** Ends the command: writes its queued rows and its events. The ledger calls this once. */
+  finish(): Promise<void> {
+    return this.writeQueued(true);
+  }
+}
+
+/** A command in one transaction: it reads and changes the ledger through its store, inside that transaction. */
+export class CommandScope extends WriteScope {
+  /** Set when the command started promotion results the worker should evaluate. */
+  promotionsDue = false;
+
+  constructor(
+    readonly store: CommandStore,
+    now: Date,
+  ) {
+    super(store, now);
+  }
+
+  /** Writes the rows queued so far (not yet the events), so that the command can read them. */
+  flush(): Promise<void> {
+    return this.writeQueued(false);
   }
 }

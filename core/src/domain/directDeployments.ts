@@ -1,4 +1,5 @@
-import { DeploymentEntity, type ArtifactRow, type DeploymentRow } from '../store/entities.js';
+import { rowsFor } from '../store/batchInsert.js';
+import type { ArtifactRow, DeploymentRow } from './rows.js';
 import type { CommandScope } from './commandScope.js';
 import { viewOf, type DeploymentState } from './deploymentState.js';
 import { deploymentKey, setStatus } from './progress.js';
@@ -23,7 +24,7 @@ export interface DirectDeploymentSpec {
  */
 export async function recordDirectDeployment(scope: CommandScope, spec: DirectDeploymentSpec): Promise<DeploymentState> {
   const { now } = scope;
-  const ids = await scope.ids.take(scope.sql, { deployment: 1 });
+  const ids = await scope.ids({ deployment: 1 });
   const row: DeploymentRow = {
     id: ids.deployment[0]!,
     flowId: null,
@@ -46,7 +47,7 @@ export async function recordDirectDeployment(scope: CommandScope, spec: DirectDe
     createdAt: now,
     updatedAt: now,
   };
-  scope.insertLater({ entity: DeploymentEntity, rows: [row] });
+  scope.insertLater(rowsFor('deployment', [row]));
   // Recorded as done, it never was in flight.
   if (spec.status !== 'COMPLETED') scope.created({ environment: row.environment, service: row.service, deploymentId: row.id, createdAt: now });
   // Written now: the status change below updates the row and reads what runs where.

@@ -1,38 +1,26 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Database } from '../store/database.js';
-import type { ConfigSnapshots } from '../store/snapshots.js';
-import { ArtifactEntity, FlowEntity, PromotionReportEntity, PromotionResultEntity, type ArtifactRow, type FlowRow, type PromotionReportRow, type PromotionResultRow } from '../store/entities.js';
-import { IdBlocks } from '../store/idBlocks.js';
-import { InsertGroups } from '../store/insertGroups.js';
-import type { RowBatch, SqlRunner } from '../store/batchInsert.js';
-import {
-  creationsToRepair,
-  currentThere,
-  lockPlacement,
-  previousCurrentArtifact,
-  repairInFlight,
-  wasEverCurrent,
-  type Creation,
-} from '../store/placements.js';
+import { rowsFor } from '../store/batchInsert.js';
+import { creationsToRepair, type Creation } from '../store/placements.js';
 import { isUniqueViolation } from '../store/dbErrors.js';
-import { byDigest } from '../store/ledgerReads.js';
-import { artifactView, flowView, promotionResultView } from '../store/views.js';
+import { auditBatch } from '../store/auditEntries.js';
 import { DeployDbError, notFound } from '../errors.js';
 import type { Clock } from '../plugin-api/clock.js';
 import type { Caller, PromotionReport, Verdict } from '../plugin-api/promotion.js';
 import type { Artifact, Deployment, Flow, PromotionResult } from './shapes.js';
+import type { ArtifactRow, FlowRow, PromotionReportRow, PromotionResultRow } from './rows.js';
 import type { ArtifactInput, DeploymentReportInput, DirectDeploymentInput, PromotionReportInput, RollbackInput } from './inputs.js';
+import { artifactView, flowView, promotionResultView } from './views.js';
 import { recordDirectDeployment } from './directDeployments.js';
-import type { CurrentModel, PromotionPlugins, WorkSignals } from './ports.js';
-import { CommandScope } from './commandScope.js';
+import type { CommandStorage, CurrentModel, PromotionPlugins, WorkSignals } from './ports.js';
+import { CommandScope, WriteScope } from './commandScope.js';
+import type { PendingAudit } from './audit.js';
 import { decideReport } from './deploymentMachine.js';
 import { lockDeployment, updateResult, viewOf, type DeploymentState } from './deploymentState.js';
 import { applyReportedStatus, applyVerdict, buildDeployments, idsNeeded, planDeployment } from './progress.js';
 import { promotionTarget } from './promotionTarget.js';
 
 export interface LedgerOptions {
-  db: Database;
-  snapshots: ConfigSnapshots;
+  /** Where commands run (store/commandStore.ts). */
+  storage: CommandStorage;
   plugins: PromotionPlugins;
   clock: Clock;
   /** The configuration new flows start with; changes on reload. */
@@ -45,21 +33,23 @@ export interface Registration {
   flows: Flow[];
 }
 
+export interface CommandOptions<T> {
+  /** The audit entry of the write, written with the command's rows. */
+  audit?: PendingAudit<T>;
+}
+
 /**
  * The ledger's commands. Each runs in one transaction that locks what it changes, stores its
  * events in the outbox, and answers with the state it left.
  */
 export class Ledger {
-  private readonly ids = new IdBlocks();
-  /** Writes of commands without a transaction, joined when they arrive together. */
-  private readonly groups: InsertGroups;
+  constructor(private readonly options: LedgerOptions) {}
 
-  constructor(private readonly options: LedgerOptions) {
-    this.groups = new InsertGroups(options.db.sql, options.db.orm.getMetadata());
-  }
-
-  /** Registers an artifact and starts a flow per service listing its module and pipeline of that service. */
-  async registerArtifact(input: ArtifactInput): Promise<Registration> {
+  /**
+   * Registers an artifact and starts a flow per service listing its module and pipeline of that
+   * service. `audit`, when given, is written in the same statement as the registration.
+   */
+  async registerArtifact(input: ArtifactInput, audit?: PendingAudit<Registration>): Promise<Registration> {
     const { index, snapshotId } = this.options.current();
     const services = index.servicesFor(input.group, input.name);
     if (services.length === 0) {
@@ -68,7 +58,7 @@ export class Ledger {
     try {
       // Ids from memory, one statement for every row and event (shared with the registrations
       // arriving at the same time): no transaction needed.
-      return await this.command(async (scope) => {
+      return await this.write(async (scope) => {
         const flows: FlowRow[] = services.flatMap((service) =>
           service.pipelines.map((pipeline) => ({
             id: 0,
@@ -94,26 +84,22 @@ export class Ledger {
         const plans = await Promise.all(
           flows.map((flow) => planDeployment(scope, { flowId: 0, artifact, service: flow.service, pipeline: flow.pipeline, snapshotId, stage: 0 })),
         );
-        const ids = await scope.ids.take(scope.sql, { artifact: 1, flow: flows.length, ...idsNeeded(plans) });
+        const ids = await scope.ids({ artifact: 1, flow: flows.length, ...idsNeeded(plans) });
         artifact.id = ids.artifact[0]!;
         flows.forEach((flow, i) => Object.assign(flow, { id: ids.flow[i]!, artifactId: artifact.id }));
         plans.forEach((plan, i) => (plan.spec.flowId = flows[i]!.id));
-        scope.insertLater({ entity: ArtifactEntity, rows: [artifact] });
-        scope.insertLater({ entity: FlowEntity, rows: flows });
+        scope.insertLater(rowsFor('artifact', [artifact]));
+        scope.insertLater(rowsFor('flow', flows));
         scope.emit('deploydb.artifact.created', `artifacts/${artifact.id}`, artifactView(artifact), `artifact:${artifact.id}`);
         const deployments = buildDeployments(scope, plans, ids);
         return {
           artifact: artifactView(artifact),
           flows: flows.map((flow, i) => flowView(flow, artifact, [viewOf(deployments[i]!)])),
         };
-      }, { transaction: false });
+      }, { audit });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      const existing = await this.options.db.em().findOne(
-        ArtifactEntity,
-        { ...byDigest('artifact_group', input.group), ...byDigest('name', input.name), ...byDigest('version', input.version), group: input.group, name: input.name, version: input.version },
-        { disableIdentityMap: true },
-      );
+      const existing = await this.options.storage.artifactAt(input);
       throw new DeployDbError('already_exists', `artifact ${input.group}:${input.name}:${input.version} is already registered`, [], {
         existingId: existing?.id ?? null,
       });
@@ -121,7 +107,7 @@ export class Ledger {
   }
 
   /** A deployer's report: STARTED, COMPLETED or FAILED. A repeat answers with the current state. */
-  async reportDeployment(id: number, report: DeploymentReportInput): Promise<Deployment> {
+  async reportDeployment(id: number, report: DeploymentReportInput, audit?: PendingAudit<Deployment>): Promise<Deployment> {
     return this.command(async (scope) => {
       const state = await this.lock(scope, id);
       const decision = decideReport(state.row.status, state.row.history, report.status);
@@ -130,14 +116,14 @@ export class Ledger {
       }
       if (decision.kind === 'apply') await applyReportedStatus(scope, state, report.status, report.reason ?? null);
       return viewOf(state);
-    });
+    }, { audit });
   }
 
   /**
    * A promotion result reported over the API. The promotion's plugin decides who may report and
    * what the report does; checked in the contract's order: 404, 403, 409.
    */
-  async reportPromotion(deploymentId: number, input: PromotionReportInput, caller: Caller): Promise<PromotionResult> {
+  async reportPromotion(deploymentId: number, input: PromotionReportInput, caller: Caller, audit?: PendingAudit<PromotionResult>): Promise<PromotionResult> {
     const isAdmin = caller.roles.includes('admin');
     return this.command(async (scope) => {
       const state = await this.lock(scope, deploymentId);
@@ -147,7 +133,7 @@ export class Ledger {
       if (!plugin?.reporting) {
         throw new DeployDbError('not_reportable', `promotion "${input.name}" (${result.type}) is not reportable: its plugin decides it`);
       }
-      const target = await promotionTarget(scope.em, this.options.snapshots, state, result);
+      const target = promotionTarget(await scope.model(state.row.snapshotId), state, result, await scope.store.reportsOf(result.id));
       if (!isAdmin && !plugin.reporting.mayReport(caller, target.settings)) {
         throw new DeployDbError('forbidden', `${caller.name ?? 'this caller'} may not report promotion "${input.name}"`);
       }
@@ -169,17 +155,16 @@ export class Ledger {
         reportedAt: scope.now.toISOString(),
       };
       const verdict = plugin.reporting.accept({ ...target, caller, report });
-      scope.insertLater({
-        entity: PromotionReportEntity,
-        rows: [{ resultId: result.id, status: report.status, infoUrl: report.infoUrl, reason: report.reason, actor, createdAt: scope.now } as PromotionReportRow],
-      });
+      scope.insertLater(
+        rowsFor('promotion_report', [{ resultId: result.id, status: report.status, infoUrl: report.infoUrl, reason: report.reason, actor, createdAt: scope.now } as PromotionReportRow]),
+      );
       await applyVerdict(scope, state, result, withReportDefaults(verdict, report), actor);
       return promotionResultView(result);
-    });
+    }, { audit });
   }
 
   /** Records a deployment outside any flow (CONTRACT §11): a rollback, a hotfix, a deploy by hand. */
-  async recordDeployment(input: DirectDeploymentInput): Promise<Deployment> {
+  async recordDeployment(input: DirectDeploymentInput, audit?: PendingAudit<Deployment>): Promise<Deployment> {
     const { index, snapshotId } = this.options.current();
     const service = index.services.get(input.service);
     if (!service) throw invalidInput('/service', `unknown service "${input.service}"`);
@@ -187,11 +172,11 @@ export class Ledger {
       throw invalidInput('/environment', `environment "${input.environment}" is in none of the pipelines of service "${service.key}"`);
     }
     return this.command(async (scope) => {
-      const artifact = await findArtifact(scope.em, input);
+      const artifact = await findArtifact(scope, input);
       if (!service.artifacts.includes(`${artifact.group}:${artifact.name}`)) {
         throw invalidInput(input.artifactId === undefined ? '/artifact' : '/artifactId', `service "${service.key}" does not list the module ${artifact.group}:${artifact.name}`);
       }
-      scope.advancePast(await lockPlacement(scope.sql, input));
+      scope.advancePast(await scope.store.placements.lock(input));
       const state = await recordDirectDeployment(scope, {
         service: service.key,
         environment: input.environment,
@@ -202,7 +187,7 @@ export class Ledger {
         snapshotId,
       });
       return viewOf(state);
-    });
+    }, { audit });
   }
 
   /**
@@ -210,28 +195,29 @@ export class Ledger {
    * `rollback` of the artifact current there before the current one, or of `to`, which must
    * have been current there once.
    */
-  async rollback(serviceKey: string, environment: string, input: RollbackInput): Promise<Deployment> {
+  async rollback(serviceKey: string, environment: string, input: RollbackInput, audit?: PendingAudit<Deployment>): Promise<Deployment> {
     const { index, snapshotId } = this.options.current();
     const service = index.services.get(serviceKey);
     if (!service) throw notFound(`service "${serviceKey}"`);
     if (!index.environmentsOf(service).includes(environment)) throw notFound(`environment "${environment}" of service "${serviceKey}"`);
     const key = { environment, service: serviceKey };
     return this.command(async (scope) => {
-      scope.advancePast(await lockPlacement(scope.sql, key));
-      const current = await currentThere(scope.sql, key);
+      const { placements } = scope.store;
+      scope.advancePast(await placements.lock(key));
+      const current = await placements.currentThere(key);
       if (!current) throw new DeployDbError('conflict', `nothing runs in ${environment} for service "${serviceKey}": there is nothing to roll back`);
       let artifactId: number;
       if (input.to !== undefined) {
-        if (!(await wasEverCurrent(scope.sql, key, input.to))) {
+        if (!(await placements.wasEverCurrent(key, input.to))) {
           throw invalidInput('/to', `artifact ${input.to} was never current in ${environment} for service "${serviceKey}"`);
         }
         artifactId = input.to;
       } else {
-        const previous = await previousCurrentArtifact(scope.sql, key, current.artifactId);
+        const previous = await placements.previousCurrentArtifact(key, current.artifactId);
         if (previous === null) throw new DeployDbError('conflict', `nothing ran in ${environment} for service "${serviceKey}" before the current artifact: give "to"`);
         artifactId = previous;
       }
-      const artifact = await scope.em.findOneOrFail(ArtifactEntity, artifactId, { disableIdentityMap: true });
+      const artifact = (await scope.store.artifact(artifactId))!;
       const state = await recordDirectDeployment(scope, {
         service: serviceKey,
         environment,
@@ -242,7 +228,7 @@ export class Ledger {
         snapshotId,
       });
       return viewOf(state);
-    });
+    }, { audit });
   }
 
   /**
@@ -256,7 +242,7 @@ export class Ledger {
       // A report landed while the plugin was evaluating: its "not yet" was based on older facts,
       // so evaluate again rather than overwrite what the report recorded.
       if (verdict.status === 'PENDING' && target.result.updatedAt > evaluatedAt) {
-        await updateResult(scope.em, target.result, { state: verdict.state ?? target.result.state, nextCheckAt: scope.now, leaseUntil: null });
+        await updateResult(scope, target.result, { state: verdict.state ?? target.result.state, nextCheckAt: scope.now, leaseUntil: null });
         scope.promotionsDue = true;
         return;
       }
@@ -279,7 +265,7 @@ export class Ledger {
         return;
       }
       const backoffSeconds = Math.min(2 ** (errors - 1), 60);
-      await updateResult(scope.em, result, {
+      await updateResult(scope, result, {
         errors,
         evidence: { ...(result.evidence ?? {}), lastError: message },
         nextCheckAt: new Date(scope.now.getTime() + backoffSeconds * 1000),
@@ -291,42 +277,57 @@ export class Ledger {
 
   /** Locks the deployment of a result that is still being evaluated; null once it was settled or the deployment moved on. */
   private async lockStartedResult(scope: CommandScope, resultId: number): Promise<{ state: DeploymentState; result: PromotionResultRow } | null> {
-    const owner = await scope.em.findOne(PromotionResultEntity, resultId, { disableIdentityMap: true, fields: ['deploymentId'] });
-    if (!owner) return null;
-    const state = await lockDeployment(scope, owner.deploymentId);
+    const deploymentId = await scope.store.deploymentOfResult(resultId);
+    if (deploymentId === null) return null;
+    const state = await lockDeployment(scope, deploymentId);
     const result = state?.results.find((r) => r.id === resultId);
     if (!state || !result || result.status !== 'STARTED' || state.row.status !== 'COMPLETED') return null;
     return { state, result };
   }
 
   /**
-   * Runs a command in one transaction and writes its queued rows and events before commit.
-   * `transaction: false` is for a command whose only write is that final statement.
+   * Runs a command in one transaction that locks what it changes; its queued rows, its events and
+   * its audit entry (`audit`) are written before commit, so the change and its entry commit
+   * together or not at all.
    */
-  async command<T>(work: (scope: CommandScope) => Promise<T>, { transaction = true } = {}): Promise<T> {
-    let due = false;
-    let stored = false;
-    let repairs: Creation[] = [];
-    const { db } = this.options;
-    const run = async (em: () => EntityManager) => {
-      const now = this.options.clock.now();
-      const outside = transaction ? undefined : { sql: db.sql, write: (batches: readonly RowBatch[]) => this.groups.write(batches) };
-      const scope = new CommandScope(em, now, this.options.snapshots, this.ids, outside);
-      const answer = await work(scope);
-      await scope.flush(true);
-      repairs = creationsToRepair(scope.creations, scope.returned);
-      // In a transaction the creation's upsert holds the placement row: repair before commit.
-      if (transaction) for (const creation of repairs.splice(0)) await repairInFlight(scope.sql, creation);
-      due = scope.promotionsDue;
-      stored = scope.events.length > 0;
+  async command<T>(work: (scope: CommandScope) => Promise<T>, { audit }: CommandOptions<T> = {}): Promise<T> {
+    let scope!: CommandScope;
+    const value = await this.options.storage.transaction(async (store) => {
+      scope = new CommandScope(store, this.options.clock.now());
+      const answer = await this.finish(scope, await work(scope), audit);
+      // The creations' upserts hold their placement rows: repairs go before the commit.
+      for (const creation of creationsToRepair(scope.creations, scope.returned)) await store.placements.repairInFlight(creation);
       return answer;
-    };
-    // Without a transaction the command may never need an EntityManager: one is forked on demand.
-    const value = transaction ? await db.em().transactional((em) => run(() => em)) : await run(() => db.em());
-    if (repairs.length > 0) await this.repairCreations(repairs);
-    if (due) this.options.signals.promotionsDue();
-    if (stored) this.options.signals.eventsStored();
+    });
+    this.committed(scope, audit);
     return value;
+  }
+
+  /**
+   * Runs a command that only writes (a registration): its rows, events and audit entry go out in
+   * one statement, joined with the writes arriving at the same time, without a transaction.
+   */
+  async write<T>(work: (scope: WriteScope) => Promise<T>, { audit }: CommandOptions<T> = {}): Promise<T> {
+    const scope = new WriteScope(this.options.storage.outside, this.options.clock.now());
+    const value = await this.finish(scope, await work(scope), audit);
+    const repairs = creationsToRepair(scope.creations, scope.returned);
+    if (repairs.length > 0) await this.repairCreations(repairs);
+    this.committed(scope, audit);
+    return value;
+  }
+
+  /** Queues the audit entry with the command's rows and writes them. */
+  private async finish<T>(scope: WriteScope, answer: T, audit: PendingAudit<T> | undefined): Promise<T> {
+    if (audit) scope.insertLater(auditBatch([{ ...audit.entry(answer), at: scope.now }]));
+    await scope.finish();
+    return answer;
+  }
+
+  /** After the commit: the audit entry is recorded, and the workers hear of what the command left them. */
+  private committed(scope: WriteScope, audit: { recorded: boolean } | undefined): void {
+    if (audit) audit.recorded = true;
+    if (scope instanceof CommandScope && scope.promotionsDue) this.options.signals.promotionsDue();
+    if (scope.events.length > 0) this.options.signals.eventsStored();
   }
 
   /**
@@ -335,11 +336,10 @@ export class Ledger {
    * placement row.
    */
   private async repairCreations(creations: readonly Creation[]): Promise<void> {
-    await this.options.db.em().transactional(async (em) => {
-      const sql: SqlRunner = (statement, params) => em.execute(statement, params as never[]);
+    await this.options.storage.transaction(async (store) => {
       for (const creation of creations) {
-        await lockPlacement(sql, creation);
-        await repairInFlight(sql, creation);
+        await store.placements.lock(creation);
+        await store.placements.repairInFlight(creation);
       }
     });
   }
@@ -354,19 +354,14 @@ export class Ledger {
 const invalidInput = (path: string, message: string) => new DeployDbError('validation_failed', message, [{ path, message }]);
 
 /** The artifact a direct deployment names, by id or by coordinates; 404 when it is not registered. */
-async function findArtifact(em: EntityManager, input: DirectDeploymentInput): Promise<ArtifactRow> {
+async function findArtifact(scope: CommandScope, input: DirectDeploymentInput): Promise<ArtifactRow> {
   if (input.artifactId !== undefined) {
-    const row = await em.findOne(ArtifactEntity, input.artifactId, { disableIdentityMap: true });
+    const row = await scope.store.artifact(input.artifactId);
     if (!row) throw notFound(`artifact ${input.artifactId}`);
     return row;
   }
-  const { group, name, version } = input.artifact!;
-  const row = await em.findOne(
-    ArtifactEntity,
-    { ...byDigest('artifact_group', group), ...byDigest('name', name), ...byDigest('version', version), group, name, version },
-    { disableIdentityMap: true },
-  );
-  if (!row) throw notFound(`artifact ${group}:${name}:${version}`);
+  const row = await scope.store.artifactAt(input.artifact!);
+  if (!row) throw notFound(`artifact ${input.artifact!.group}:${input.artifact!.name}:${input.artifact!.version}`);
   return row;
 }
 

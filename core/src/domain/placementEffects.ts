@@ -1,5 +1,4 @@
-import { becameCurrent, stoppedHolding } from '../store/placements.js';
-import type { DeploymentRow } from '../store/entities.js';
+import type { DeploymentRow } from './rows.js';
 import type { CommandScope } from './commandScope.js';
 import type { DeploymentStatus } from './shapes.js';
 
@@ -13,7 +12,8 @@ const inFlight = (status: DeploymentStatus) => status === 'CREATED' || status ==
  */
 export async function placementAfterStatus(scope: CommandScope, row: DeploymentRow, from: DeploymentStatus, to: DeploymentStatus): Promise<void> {
   const key = { environment: row.environment, service: row.service };
-  if (inFlight(from) && (to === 'COMPLETED' || to === 'FAILED')) await stoppedHolding(scope.sql, key, 'in_flight', row.id, scope.now);
-  if (to === 'COMPLETED') await becameCurrent(scope.sql, key, row.id, scope.now);
-  if (from === 'COMPLETED' && to === 'FAILED') await stoppedHolding(scope.sql, key, 'current', row.id, scope.now);
+  const { placements } = scope.store;
+  if (inFlight(from) && (to === 'COMPLETED' || to === 'FAILED')) await placements.stoppedHolding(key, 'in_flight', row.id, scope.now);
+  if (to === 'COMPLETED') await placements.becameCurrent(key, row.id, scope.now);
+  if (from === 'COMPLETED' && to === 'FAILED') await placements.stoppedHolding(key, 'current', row.id, scope.now);
 }

@@ -1,9 +1,10 @@
-import { DeploymentEntity, FlowEntity, PromotionResultEntity, type ArtifactRow, type DeploymentRow, type PromotionResultRow } from '../store/entities.js';
-import { flowViews, promotionResultView } from '../store/views.js';
+import type { ArtifactRow, DeploymentRow, PromotionResultRow } from './rows.js';
+import { promotionResultView } from './views.js';
 import type { PromotionConfig } from '../config/model.js';
 import type { Verdict } from '../plugin-api/promotion.js';
 import type { FlowStatus } from './shapes.js';
-import type { CommandScope } from './commandScope.js';
+import type { CommandScope, WriteScope } from './commandScope.js';
+import { rowsFor } from '../store/batchInsert.js';
 import { updateDeployment, updateResult, viewOf, type DeploymentState } from './deploymentState.js';
 import { placementAfterStatus } from './placementEffects.js';
 
@@ -32,7 +33,7 @@ export interface DeploymentPlan {
   promotions: PromotionConfig[];
 }
 
-export async function planDeployment(scope: CommandScope, spec: NewDeployment): Promise<DeploymentPlan> {
+export async function planDeployment(scope: WriteScope, spec: NewDeployment): Promise<DeploymentPlan> {
   const index = await scope.model(spec.snapshotId);
   const service = index.services.get(spec.service)!;
   const pipeline = index.pipelines.get(spec.pipeline)!;
@@ -48,7 +49,7 @@ export function idsNeeded(plans: readonly DeploymentPlan[]) {
  * Builds CREATED deployments with NOT_STARTED results from plans and pre-allocated ids, queues
  * their rows for the command's write, and emits `deployment.created` for each.
  */
-export function buildDeployments(scope: CommandScope, plans: readonly DeploymentPlan[], ids: { deployment: number[]; promotion_result: number[] }): DeploymentState[] {
+export function buildDeployments(scope: WriteScope, plans: readonly DeploymentPlan[], ids: { deployment: number[]; promotion_result: number[] }): DeploymentState[] {
   const { now } = scope;
   let nextResult = 0;
   const states = plans.map(({ spec, environment, promotions }, i): DeploymentState => {
@@ -98,8 +99,8 @@ export function buildDeployments(scope: CommandScope, plans: readonly Deployment
     );
     return { row, artifact: spec.artifact, results };
   });
-  scope.insertLater({ entity: DeploymentEntity, rows: states.map((s) => s.row) });
-  scope.insertLater({ entity: PromotionResultEntity, rows: states.flatMap((s) => s.results) });
+  scope.insertLater(rowsFor('deployment', states.map((s) => s.row)));
+  scope.insertLater(rowsFor('promotion_result', states.flatMap((s) => s.results)));
   for (const { row } of states) scope.created({ environment: row.environment, service: row.service, deploymentId: row.id, createdAt: now });
   for (const state of states) {
     scope.emit('deploydb.deployment.created', `deployments/${state.row.id}`, viewOf(state), deploymentKey(state.row.id));
@@ -110,7 +111,7 @@ export function buildDeployments(scope: CommandScope, plans: readonly Deployment
 /** Creates the deployments of the next stage of flows (ids taken in one round trip, rows written with the command). */
 export async function createDeployments(scope: CommandScope, specs: readonly NewDeployment[]): Promise<DeploymentState[]> {
   const plans = await Promise.all(specs.map((spec) => planDeployment(scope, spec)));
-  const ids = await scope.ids.take(scope.sql, idsNeeded(plans));
+  const ids = await scope.ids(idsNeeded(plans));
   return buildDeployments(scope, plans, ids);
 }
 
@@ -127,7 +128,7 @@ const STATUS_TIME = { STARTED: 'startedAt', COMPLETED: 'completedAt', VERIFIED: 
 /** Moves a deployment to a status: its row, its status times, what runs where, and the event. */
 export async function setStatus(scope: CommandScope, state: DeploymentState, status: Exclude<DeploymentRow['status'], 'CREATED'>, reason: string | null): Promise<void> {
   const from = state.row.status;
-  await updateDeployment(scope.em, state.row, {
+  await updateDeployment(scope, state.row, {
     status,
     history: [...state.row.history, status],
     reason: reason ?? state.row.reason,
@@ -144,8 +145,8 @@ export async function setStatus(scope: CommandScope, state: DeploymentState, sta
 /** COMPLETED: every result STARTED and due for evaluation; with none, VERIFIED at once. */
 async function startPromotions(scope: CommandScope, state: DeploymentState): Promise<void> {
   if (state.results.length === 0) return verifyDeployment(scope, state);
-  const { em, now } = scope;
-  await em.nativeUpdate(PromotionResultEntity, { deploymentId: state.row.id, status: 'NOT_STARTED' }, { status: 'STARTED', nextCheckAt: now, updatedAt: now });
+  const { now } = scope;
+  await scope.store.startResults(state.row.id, now);
   for (const result of state.results) Object.assign(result, { status: 'STARTED', nextCheckAt: now, updatedAt: now });
   scope.promotionsDue = true;
 }
@@ -168,18 +169,16 @@ async function verifyDeployment(scope: CommandScope, state: DeploymentState): Pr
 
 async function failDeployment(scope: CommandScope, state: DeploymentState, reason: string | null): Promise<void> {
   // Results still waiting will never be settled now: the worker stops asking about them.
-  await scope.em.nativeUpdate(PromotionResultEntity, { deploymentId: state.row.id, nextCheckAt: { $ne: null } }, { nextCheckAt: null });
+  await scope.store.stopResults(state.row.id);
   for (const result of state.results) result.nextCheckAt = null;
   await setStatus(scope, state, 'FAILED', reason);
   if (state.row.flowId !== null) await finishFlow(scope, state.row.flowId, 'FAILED');
 }
 
 export async function finishFlow(scope: CommandScope, flowId: number, status: Exclude<FlowStatus, 'RUNNING'>): Promise<void> {
-  const { em, now } = scope;
+  // Its deployments' rows queued so far are written first: the flow's view reads them.
   await scope.flush();
-  await em.nativeUpdate(FlowEntity, { id: flowId }, { status, updatedAt: now });
-  const flow = await em.findOneOrFail(FlowEntity, flowId, { disableIdentityMap: true });
-  const [view] = await flowViews(em, [flow]);
+  const view = await scope.store.finishFlow(flowId, status, scope.now);
   scope.emit('deploydb.flow.completed', `flows/${flowId}`, view, `flow:${flowId}`);
 }
 
@@ -188,10 +187,10 @@ export async function finishFlow(scope: CommandScope, flowId: number, status: Ex
  * the deployment on, or records progress and when to look again.
  */
 export async function applyVerdict(scope: CommandScope, state: DeploymentState, result: PromotionResultRow, verdict: Verdict, actor: string | null = result.actor): Promise<void> {
-  const { em, now } = scope;
+  const { now } = scope;
   const evidence = verdict.evidence ?? result.evidence;
   if (verdict.status === 'PENDING') {
-    await updateResult(em, result, {
+    await updateResult(scope, result, {
       infoUrl: verdict.infoUrl ?? result.infoUrl,
       evidence,
       state: verdict.state ?? result.state,
@@ -202,7 +201,7 @@ export async function applyVerdict(scope: CommandScope, state: DeploymentState, 
     });
     return;
   }
-  await updateResult(em, result, {
+  await updateResult(scope, result, {
     status: verdict.status,
     infoUrl: verdict.infoUrl ?? result.infoUrl,
     reason: verdict.reason ?? null,

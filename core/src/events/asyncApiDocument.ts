@@ -146,7 +146,8 @@ const DESCRIPTION = [
   "an embedded queue inside DeployDB's own database that outside consumers do not read). Webhooks configured under `webhooks:` ",
   'get each matching event by HTTP POST. Triggers (CloudEvents addressed by service, environment and artifact) are ',
   'taken from the bus, and by HTTP at POST /api/triggers (see /openapi.json). Names below are the defaults: the ',
-  "queue plugins' `stream`, `subjectPrefix` and `triggerStream` settings change them.",
+  "queue plugins' `stream`, `subjectPrefix` and `triggerStream` settings change them, and a second installation on ",
+  'the same server takes names made from its installation id (GET /health shows the names in use).',
 ].join('');
 
 /** The AsyncAPI 3.0 document. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from './uuidv7.js';
 
 /** A CloudEvent 1.0 in structured JSON, as DeployDB emits it (CONTRACT §5). */
 export interface CloudEvent<D = unknown> {
@@ -37,7 +37,7 @@ export function cloudEvent<D>(type: EventType, subject: string, data: D, time: D
     orderKey,
     event: {
       specversion: '1.0',
-      id: randomUUID(),
+      id: uuidv7(),
       source: 'deploydb',
       type,
       time: time.toISOString(),

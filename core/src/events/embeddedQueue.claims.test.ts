@@ -443,7 +443,7 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     TEST_TIMEOUT,
   );
 
-  it('takes up to the limit of the oldest unpublished outbox events into the log, in outbox order, and marks them published', async () => {
+  it('takes up to the limit of the oldest unpublished outbox events into the log (as pointers to them), in outbox order, and marks them published', async () => {
     const { db } = await open();
     const queue = await startQueue(db);
     const inbox = collector();
@@ -464,7 +464,9 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     const published = async () =>
       (await db.sql<{ id: number }>(`select id::int as id from outbox_event where published_at is not null order by id`)).map((r) => r.id);
     const logged = () =>
-      db.sql<{ message_id: string; type: string; order_key: string }>(`select message_id, type, order_key from queue_message order by id`);
+      db.sql<{ message_id: string; type: string; order_key: string }>(
+        `select o.event_id::text as message_id, m.type, m.order_key from queue_message m join outbox_event o on o.id = m.outbox_id order by m.id`,
+      );
 
     expect(await queue.takeFromOutbox(3)).toBe(3);
     expect(await published()).toEqual(outbox.slice(0, 3).map((o) => o.id));

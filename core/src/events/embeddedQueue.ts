@@ -85,7 +85,7 @@ export class EmbeddedQueue implements QueueProvider {
          insert into queue_message (message_id, type, order_key, event)
          select x.message_id, x.type, x.order_key, x.event
            from log, json_to_recordset(?::json) as x(message_id text, type text, order_key text, event json)
-         on conflict (message_id) do nothing`,
+         on conflict (message_id) where message_id is not null do nothing`,
         [LOG_LOCK, JSON.stringify(batch.map((p) => p.message))],
       );
     } catch (error) {
@@ -97,9 +97,10 @@ export class EmbeddedQueue implements QueueProvider {
   }
 
   /**
-   * Copies up to `limit` unpublished events from the outbox into the message log and marks them
+   * Takes up to `limit` unpublished events of the outbox into the message log and marks them
    * published, in one statement, in outbox order; answers how many it took. The outbox relay's
-   * way of publishing to this queue: the events never leave the database.
+   * way of publishing to this queue: the log holds a pointer to each outbox row (the event is
+   * written once), and the events never leave the database.
    */
   async takeFromOutbox(limit: number): Promise<number> {
     const rows = await this.options.db.backgroundSql<{ taken: string }>(
@@ -107,11 +108,10 @@ export class EmbeddedQueue implements QueueProvider {
        taken as (
          update outbox_event set published_at = now() where id in (
            select o.id from outbox_event o, log where o.published_at is null order by o.id limit ? for update of o skip locked)
-         returning id, event_id, type, order_key, event),
+         returning id, type, order_key),
        logged as (
-         insert into queue_message (message_id, type, order_key, event)
-         select event_id::text, type, order_key, event from taken order by id
-         on conflict (message_id) do nothing)
+         insert into queue_message (type, order_key, outbox_id)
+         select type, order_key, id from taken order by id)
        select count(*)::text as taken from taken`,
       [LOG_LOCK, limit],
     );

@@ -20,11 +20,12 @@ export interface EmbeddedSubscriptionOptions {
 interface ClaimedMessage {
   claim: string;
   seq: string;
-  id: string;
+  /** Null when the outbox row the message pointed to is gone (pruned after the retention). */
+  id: string | null;
   type: string;
   order_key: string | null;
   /** The event's JSON text: parsed only if the handler reads it. */
-  event: string;
+  event: string | null;
   attempts: number;
 }
 
@@ -77,12 +78,15 @@ with g as (
 ), claims as (
   select * from due union all select * from fresh
 )
-select c.id::text as claim, m.id::text as seq, m.message_id as id, m.type, m.order_key, m.event::text as event, c.attempts
+select c.id::text as claim, m.id::text as seq, coalesce(m.message_id, o.event_id::text) as id, m.type, m.order_key,
+       coalesce(m.event, o.event)::text as event, c.attempts
   from claims c
   join lateral (
     select * from queue_message m where m.id > c.after_id and m.id <= c.upto_id and m.type ~ (select pattern_regex from g)
     offset 0 -- kept a subquery: an index range scan per claim, never a scan of the whole log
   ) m on true
+  -- a message taken from the outbox points to its event there
+  left join outbox_event o on o.id = m.outbox_id
  order by m.id`;
 
 /**
@@ -197,7 +201,9 @@ export class EmbeddedSubscription implements Subscription {
   private async deliver(row: ClaimedMessage): Promise<void> {
     const claim = this.open.get(row.claim)!;
     try {
-      await this.handler(messageOf(row));
+      // An event older than the outbox keeps them (a group that lagged for days) cannot be delivered.
+      if (row.id === null || row.event === null) this.options.logger.warn({ group: this.group, message: row.seq }, 'embedded queue: the event is gone from the outbox; skipped');
+      else await this.handler(messageOf(row as ClaimedMessage & { id: string; event: string }));
     } catch (error) {
       this.options.logger.debug({ err: error, group: this.group, message: row.id }, 'embedded queue: handler failed; will deliver again');
       claim.failed.push(row.seq);
@@ -237,7 +243,7 @@ export class EmbeddedSubscription implements Subscription {
 }
 
 /** The handler's message; its event is parsed when first read (many handlers never read it). */
-function messageOf(row: ClaimedMessage): QueueMessage {
+function messageOf(row: ClaimedMessage & { id: string; event: string }): QueueMessage {
   let event: Record<string, unknown> | undefined;
   return {
     id: row.id,

@@ -7,6 +7,14 @@ import type { DoraReport } from '../domain/dora.js';
 import type { HealthReport } from '../kernel/health.js';
 import type { TriggerService } from '../events/triggers/triggerService.js';
 import type { WebhookDeliveries } from '../events/webhooks/deliveries.js';
+import type { EventStreamHub } from '../events/stream/eventStreamHub.js';
+import type { PendingAudit } from '../domain/audit.js';
+import type { AuditFilter, AuditPage, AuditPosition } from '../store/auditEntries.js';
+
+/** What a reload answers: the snapshot flows started from now on take. */
+export interface Reloaded {
+  snapshotId: number;
+}
 
 /** What routes may use: the ledger's commands and reads, the current configuration, the kernel's admin hooks. */
 export interface ApiContext {
@@ -20,10 +28,14 @@ export interface ApiContext {
   now(): Date;
   triggers: TriggerService;
   webhooks: WebhookDeliveries;
+  /** The live event stream's clients. */
+  eventStream: EventStreamHub;
+  /** A page of the audit trail, newest first. */
+  auditEntries(filter: AuditFilter, page: { after: AuditPosition | null; limit: number }): Promise<AuditPage>;
   config(): DeployDbConfig;
   model(): ModelIndex;
-  /** Reloads deploydb.yaml; throws the configuration's errors and keeps the old one. */
-  reload(): Promise<void>;
+  /** Reloads deploydb.yaml; throws the configuration's errors and keeps the old one. `audit` is written with the new snapshot. */
+  reload(audit?: PendingAudit<Reloaded>): Promise<Reloaded>;
   health(): Promise<HealthReport>;
   metricsText(): Promise<{ contentType: string; body: string }>;
   openapi(): unknown;

@@ -10,7 +10,9 @@ export const API_TAGS = {
   placements: 'What runs where, now and at any past moment (?at=): per environment, per service, the history of what was current, the difference between two environments, and rollback.',
   metrics: 'DORA figures (deployment frequency, lead time, change failure rate, time to restore) computed from the ledger.',
   configuration: 'Environments, services, pipelines and promotions as loaded from deploydb.yaml, in file order.',
+  events: 'Every outbound event as it happens, as Server-Sent Events (the same CloudEvents as on the bus, see /asyncapi.json).',
   webhooks: 'Outbound webhook deliveries: their state, and sending a failed one again.',
+  audit: 'Every write, refused ones too, and every 401 and 403: who did what to what, and what was answered.',
   system: 'Readiness, Prometheus metrics, the descriptions of this API and of its events, and configuration reloads.',
 } as const;
 

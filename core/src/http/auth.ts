@@ -1,20 +1,25 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { AuthToken, Role } from '../config/model.js';
 import { ROLES } from '../config/model.js';
+import { tokenDigest, tokenHashDigest } from '../config/tokenHash.js';
 import { DeployDbError } from '../errors.js';
 import type { Caller } from '../plugin-api/promotion.js';
 
 /** Without `auth` every caller is an anonymous admin (the server then listens on loopback only). */
 const ANONYMOUS: Caller = Object.freeze({ name: null, roles: ROLES });
 
-/** Resolves bearer tokens to callers. Tokens are compared by digest, in constant time. */
+/**
+ * Resolves bearer tokens to callers. The configuration holds only tokens' SHA-256 digests
+ * (`tokenHash`, or computed from `token` as the file is loaded): a presented token is hashed and
+ * its digest looked up, then compared in constant time.
+ */
 export class Authenticator {
   private readonly byDigest: Map<string, { digest: Buffer; caller: Caller }>;
 
   constructor(tokens: readonly AuthToken[] | null) {
     this.byDigest = new Map(
       (tokens ?? []).map((t) => {
-        const digest = sha256(t.token);
+        const digest = tokenHashDigest(t.tokenHash);
         return [digest.toString('hex'), { digest, caller: Object.freeze({ name: t.name, roles: expand(t.roles) }) }];
       }),
     );
@@ -28,7 +33,7 @@ export class Authenticator {
     if (!this.enabled) return ANONYMOUS;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new DeployDbError('unauthorized', 'a bearer token is required (Authorization: Bearer <token>)');
-    const digest = sha256(match[1]!);
+    const digest = tokenDigest(match[1]!);
     const entry = this.byDigest.get(digest.toString('hex'));
     if (!entry || !timingSafeEqual(entry.digest, digest)) throw new DeployDbError('unauthorized', 'unknown token');
     return entry.caller;
@@ -39,10 +44,6 @@ export class Authenticator {
 function expand(roles: readonly Role[]): Role[] {
   if (roles.includes('admin')) return [...ROLES];
   return [...new Set<Role>(['read', ...roles])];
-}
-
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }
 
 /** 403 unless the caller has one of the roles. */

@@ -2,6 +2,7 @@ import type { ErrorDetail } from '../errors.js';
 
 const MAX_DEPTH = 64;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
@@ -40,4 +41,9 @@ export function unstorableString(value: string): string | null {
   if (value.includes('\u0000')) return 'must not contain NUL characters';
   if (LONE_SURROGATE.test(value)) return 'must be valid Unicode (no unpaired surrogates)';
   return null;
+}
+
+/** `value` with what the database cannot store (NUL, unpaired surrogates) replaced by U+FFFD: for text recorded as seen, such as a refused request's path. */
+export function storableText(value: string): string {
+  return value.replace(UNSTORABLE, '\uFFFD');
 }

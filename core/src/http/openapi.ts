@@ -14,6 +14,7 @@ const errorDescriptions: Record<number, string> = {
   413: 'Body over 1 MiB',
   415: 'Body not JSON',
   422: 'Body fails the schema',
+  429: 'Too many requests from this token (or address): see Retry-After',
 };
 
 const DESCRIPTION = [
@@ -42,23 +43,27 @@ export function openApiDocument(routes: readonly RouteSpec[], info: OpenApiInfo)
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(route.responses)) {
-      const mediaType = response.mediaType ?? 'application/json';
       responses[status] = {
         description: response.description,
         ...(response.headers ? { headers: Object.fromEntries(Object.entries(response.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
-        ...(response.schema ? { content: { [mediaType]: { schema: components.use(response.schema) } } } : {}),
+        ...(response.schema ? { content: { [response.contentType ?? 'application/json']: { schema: components.use(response.schema) } } } : {}),
       };
     }
     const isPublic = route.roles === 'public';
-    // What the app answers before a handler runs: bad parameters, a body that is malformed, too big, not JSON or off the schema, auth.
+    // What the app answers before a handler runs: bad parameters, a body that is malformed, too big,
+    // not JSON or off the schema, auth; and every route behind a token may be rate limited (server.rateLimit).
     const errors = new Set([
       ...(route.errors ?? []),
       ...(route.params || route.query ? [400] : []),
       ...(route.body ? [400, 413, 415, 422] : []),
-      ...(isPublic ? [] : [401, 403]),
+      ...(isPublic ? [] : [401, 403, 429]),
     ]);
     for (const status of [...errors].sort()) {
-      responses[String(status)] ??= { description: errorDescriptions[status] ?? 'Error', content: { 'application/json': { schema: errorRef } } };
+      responses[String(status)] ??= {
+        description: errorDescriptions[status] ?? 'Error',
+        ...(status === 429 ? { headers: { 'Retry-After': { description: 'Whole seconds until a request would be answered (1..60)', schema: { type: 'integer' } } } } : {}),
+        content: { 'application/json': { schema: errorRef } },
+      };
     }
     (paths[path] ??= {})[route.method] = {
       operationId: route.operationId,

@@ -5,6 +5,8 @@ export interface HealthReport {
   checks: Record<string, HealthCheck>;
   /** Ready to serve: started, not stopping, and nothing down. */
   ready: boolean;
+  /** The installation this instance belongs to, when known. */
+  installationId?: string;
 }
 
 /** A named check; a check that throws or takes over `timeoutMs` is down. */

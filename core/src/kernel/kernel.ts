@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { ConfigInvalidError, loadConfig } from '../config/index.js';
+import { isDeployDbError } from '../errors.js';
+import { httpStatusOf } from '../errorResponse.js';
 import type { DeployDbConfig } from '../config/model.js';
 import { ModelIndex } from '../config/modelIndex.js';
 import { Ledger } from '../domain/ledger.js';
@@ -12,15 +14,22 @@ import { createApp } from '../http/app.js';
 import { answerClientError } from '../http/clientErrors.js';
 import type { ApiContext } from '../http/apiContext.js';
 import { Metrics } from '../http/metrics.js';
+import { RateLimiter } from '../http/rateLimit.js';
+import { listAuditEntries, writeAuditEntries } from '../store/auditEntries.js';
 import { openApiDocument } from '../http/openapi.js';
 import { asyncApiDocument } from '../events/asyncApiDocument.js';
 import type { RouteSpec } from '../http/route.js';
+import type { Reloaded } from '../http/apiContext.js';
+import { PendingAudit } from '../domain/audit.js';
+import type { SqlRunner } from '../store/batchInsert.js';
 import { apiRoutes } from '../http/routes/index.js';
 import { systemClock, type Clock } from '../plugin-api/clock.js';
 import type { PluginDefinition } from '../plugin-api/definePlugin.js';
 import type { Logger } from '../plugin-api/logger.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { LedgerReads } from '../store/ledgerReads.js';
+import { LedgerStorage } from '../store/commandStore.js';
+import { installationIdOf } from '../store/installation.js';
 import { PlacementReads } from '../store/placementReads.js';
 import { DoraReads } from '../store/doraReads.js';
 import { ConfigSnapshots } from '../store/snapshots.js';
@@ -38,6 +47,7 @@ import { TriggerService } from '../events/triggers/triggerService.js';
 import { TriggerConsumer } from '../events/triggers/triggerConsumer.js';
 import { Webhooks } from '../events/webhooks/webhooks.js';
 import { Retention } from '../events/retention.js';
+import { EventStreamHub, type EventStreamOptions } from '../events/stream/eventStreamHub.js';
 
 export interface KernelOptions {
   /** Path of deploydb.yaml. */
@@ -52,6 +62,8 @@ export interface KernelOptions {
   port?: number;
   /** Plugins by package name, used instead of importing those packages (the test harness). */
   plugins?: Readonly<Record<string, PluginDefinition>>;
+  /** Settings of the live event stream (tests shorten its keep-alive interval). */
+  eventStream?: EventStreamOptions;
 }
 
 /**
@@ -103,6 +115,10 @@ export class Kernel {
   get webhooks(): Webhooks {
     return this.parts.webhooks;
   }
+  /** The live event stream and its clients. */
+  get eventStream(): EventStreamHub {
+    return this.parts.eventStream;
+  }
 
   /** Loads the configuration and starts everything; throws ConfigInvalidError for a bad file. */
   static async start(options: KernelOptions): Promise<Kernel> {
@@ -115,20 +131,21 @@ export class Kernel {
       return definition;
     };
     const config = await loadConfig({ path: options.configPath, env, describePlugin });
-    const logger = options.logger ?? createLogger(config.logging.level);
+    const logger = options.logger ?? createLogger(config.logging);
 
     const db = await openDatabase({ url: config.database.url, dir: config.database.dir, logger: logger.child({ component: 'store' }) });
     const stopOnFailure: Array<() => Promise<void>> = [() => db.close()];
     try {
       const applied = await db.migrate();
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+      const installationId = await installationIdOf(db);
 
       const snapshots = new ConfigSnapshots();
       const snapshotId = await snapshots.save(db.em(), flowModelOf(config));
       const current: CurrentModel = { snapshotId, index: new ModelIndex(flowModelOf(config)) };
 
       const registry = new PromotionRegistry();
-      const plugins = await startPlugins({ config, definitions, registry, logger, clock });
+      const plugins = await startPlugins({ config, definitions, registry, logger, clock, installationId });
       stopOnFailure.unshift(() => plugins.stop());
       const embeddedQueue = plugins.queue ? null : new EmbeddedQueue({ db, logger: logger.child({ component: 'queue' }) });
       if (embeddedQueue) {
@@ -143,12 +160,12 @@ export class Kernel {
         logger: logger.child({ component: 'outbox' }),
       });
 
+      const eventStream = new EventStreamHub(db, logger.child({ component: 'event-stream' }), options.eventStream);
       let worker: PromotionWorker | null = null;
       let kernel: Kernel | null = null;
       let metrics: Metrics | null = null;
       const ledger = new Ledger({
-        db,
-        snapshots,
+        storage: new LedgerStorage(db, snapshots),
         plugins: registry,
         clock,
         current: () => kernel?.current ?? current,
@@ -156,6 +173,7 @@ export class Kernel {
           promotionsDue: () => worker?.wake(),
           eventsStored: () => {
             relay.eventsStored();
+            eventStream.wake();
             metrics?.ledgerChanged();
           },
         },
@@ -164,7 +182,7 @@ export class Kernel {
       const reads = new LedgerReads(db);
       const placements = new PlacementReads(db, () => clock.now());
       const dora = new DoraReads(db);
-      const triggers = new TriggerService({ ledger, db });
+      const triggers = new TriggerService({ ledger, db, clock });
       const webhooks = new Webhooks({ db, queue, config: () => kernel?.config ?? config, logger: logger.child({ component: 'webhooks' }), clock });
       metrics = new Metrics({
         countDeployments: () => reads.countByStatus(),
@@ -185,16 +203,26 @@ export class Kernel {
         now: () => clock.now(),
         triggers,
         webhooks: webhooks.deliveries,
+        eventStream,
+        auditEntries: (filter, page) => listAuditEntries(db, filter, page),
         config: () => kernel!.configuration,
         model: () => kernel!.current.index,
-        reload: () => kernel!.reload(),
+        reload: (audit) => kernel!.reload(audit),
         health: () => kernel!.health(),
         metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         openapi: () => openApiDocument(routes, { version: VERSION, license: LICENSE, authEnabled: kernel!.configuration.auth !== null }),
         asyncapi: () => asyncapi,
       };
       routes = apiRoutes(api);
-      const app = createApp({ routes, authenticator: () => kernel!.authenticator, metrics, logger });
+      const app = createApp({
+        routes,
+        authenticator: () => kernel!.authenticator,
+        metrics,
+        logger,
+        rateLimiter: config.server.rateLimit ? new RateLimiter(config.server.rateLimit.perMinute, clock) : null,
+        writeAudit: (records) => writeAuditEntries(db.sql, db.orm.getMetadata(), records),
+        clock,
+      });
       // Subscribers first, so that nothing the relay publishes at start finds nobody listening.
       const retention = new Retention(db, logger.child({ component: 'retention' }));
       const triggerConsumer = new TriggerConsumer({ queue, service: triggers, logger: logger.child({ component: 'triggers' }) });
@@ -204,7 +232,7 @@ export class Kernel {
       stopOnFailure.unshift(() => webhooks.stop());
       kernel = new Kernel(
         options,
-        { logger, db, snapshots, plugins, worker, queue, embeddedQueue, relay, retention, triggerConsumer, webhooks, ledger, reads, app },
+        { logger, clock, installationId, db, snapshots, plugins, worker, queue, embeddedQueue, relay, retention, triggerConsumer, webhooks, eventStream, ledger, reads, app },
         config,
         current,
       );
@@ -215,7 +243,7 @@ export class Kernel {
       stopOnFailure.unshift(() => worker.stop());
       if (options.listen !== false) await kernel.listen();
       kernel.accepting = true;
-      logger.info({ url: kernel.url, database: db.kind, plugins: config.plugins.map((p) => p.package) }, 'DeployDB started');
+      logger.info({ url: kernel.url, database: db.kind, installationId, plugins: config.plugins.map((p) => p.package) }, 'DeployDB started');
       return kernel;
     } catch (error) {
       for (const stop of stopOnFailure) await stop().catch(() => undefined);
@@ -251,7 +279,7 @@ export class Kernel {
    * keep theirs. An invalid file throws its errors and changes nothing. Plugins are created at
    * start, so the list of plugin packages can only change with a restart.
    */
-  async reload(): Promise<void> {
+  async reload(audit?: PendingAudit<Reloaded>): Promise<Reloaded> {
     const env = this.options.env ?? process.env;
     const config = await loadConfig({
       path: this.options.configPath,
@@ -265,12 +293,50 @@ export class Kernel {
         throw ConfigInvalidError.single(config.file, section, `changing ${section} needs a restart; a reload changes environments, promotions, pipelines, services, webhooks and auth`);
       }
     }
-    const snapshotId = await this.parts.snapshots.save(this.db.em(), flowModelOf(config));
+    if (config.logging.format !== this.configuration.logging.format) {
+      throw ConfigInvalidError.single(config.file, 'logging.format', 'changing logging.format needs a restart; a reload changes the log level');
+    }
+    // The audit entry commits with the snapshot that new flows will take, or neither does.
+    const snapshotId = await this.db.em().transactional(async (em) => {
+      const id = await this.parts.snapshots.save(em, flowModelOf(config));
+      if (audit) {
+        const run: SqlRunner = (statement, params) => em.execute(statement, params as never[]);
+        await writeAuditEntries(run, this.db.orm.getMetadata(), [{ ...audit.entry({ snapshotId: id }), at: this.parts.clock.now() }]);
+      }
+      return id;
+    });
+    if (audit) audit.recorded = true;
     this.configuration = config;
     this.current = { snapshotId, index: new ModelIndex(flowModelOf(config)) };
     this.authenticator = new Authenticator(config.auth?.tokens ?? null);
     if (!this.options.logger) (this.logger as { level?: string }).level = config.logging.level;
     this.logger.info({ snapshotId }, 'configuration reloaded');
+    return { snapshotId };
+  }
+
+  /**
+   * The reload `SIGHUP` asks for: audited like `POST /api/admin/reload`, by the actor `SIGHUP`.
+   * An invalid file is logged and recorded as refused (422); the old configuration stays.
+   */
+  async reloadOnSignal(): Promise<void> {
+    const audit = new PendingAudit<Reloaded>('SIGHUP', 'config.reload', 200, (answer) => ({
+      target: 'config',
+      detail: answer ? { snapshotId: answer.snapshotId } : {},
+    }));
+    try {
+      await this.reload(audit);
+    } catch (error) {
+      this.logger.error({ errors: (error as Error).message }, 'reload refused; the old configuration stays');
+      const status = isDeployDbError(error) ? httpStatusOf(error.code) : 500;
+      await writeAuditEntries(this.db.sql, this.db.orm.getMetadata(), [
+        { ...audit.refusal(status, isDeployDbError(error) ? error.code : 'internal'), at: this.parts.clock.now() },
+      ]).catch((failure: unknown) => this.logger.error({ err: failure }, 'could not write an audit entry'));
+    }
+  }
+
+  /** This installation's id, kept in its database (see `installationIdOf`). */
+  get installationId(): string {
+    return this.parts.installationId;
   }
 
   async health(): Promise<HealthReport> {
@@ -279,7 +345,7 @@ export class Kernel {
       ...(this.parts.embeddedQueue ? { queue: () => this.parts.embeddedQueue!.health() } : {}),
       ...this.parts.plugins.healthProbes(),
     };
-    return checkHealth(probes, this.accepting);
+    return { ...(await checkHealth(probes, this.accepting)), installationId: this.parts.installationId };
   }
 
   /**
@@ -293,6 +359,8 @@ export class Kernel {
 
   private async shutdown(): Promise<void> {
     this.accepting = false;
+    // Open streams would hold the server's close until the drain deadline: end them first.
+    await this.parts.eventStream.stop();
     const server = this.server;
     if (server) {
       // Requests in flight get a few seconds; connections still open then are closed.
@@ -322,6 +390,8 @@ const STOP_GRACE_MS = 8_000;
 /** What a running kernel is made of, in start order. */
 interface KernelParts {
   logger: Logger;
+  clock: Clock;
+  installationId: string;
   db: Database;
   snapshots: ConfigSnapshots;
   plugins: StartedPlugins;
@@ -331,6 +401,7 @@ interface KernelParts {
   retention: Retention;
   triggerConsumer: TriggerConsumer;
   webhooks: Webhooks;
+  eventStream: EventStreamHub;
   ledger: Ledger;
   reads: LedgerReads;
   worker: PromotionWorker;

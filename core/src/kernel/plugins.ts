@@ -24,6 +24,8 @@ export interface StartedPlugins {
 
 export interface StartPluginsOptions {
   config: DeployDbConfig;
+  /** This installation's id, handed to every plugin (queue providers name what they own on a shared bus by it). */
+  installationId: string;
   definitions: ReadonlyMap<string, PluginDefinition>;
   registry: PromotionRegistry;
   logger: Logger;
@@ -35,7 +37,7 @@ export interface StartPluginsOptions {
  * first), registers promotion types, and starts them in that order. A failure stops those
  * already started.
  */
-export async function startPlugins({ config, definitions, registry, logger, clock }: StartPluginsOptions): Promise<StartedPlugins> {
+export async function startPlugins({ config, definitions, registry, logger, clock, installationId }: StartPluginsOptions): Promise<StartedPlugins> {
   const started: Lifecycle[] = [];
   let queue: QueueProvider | null = null;
   const stopAll = async () => {
@@ -57,6 +59,7 @@ export async function startPlugins({ config, definitions, registry, logger, cloc
         logger: logger.child({ plugin: entry.package }),
         clock,
         configDir: path.dirname(config.file),
+        installationId,
       };
       if (definition.kind === 'queue') {
         const provider = await definition.create(context);

@@ -2,7 +2,7 @@ import type { Database } from '../store/database.js';
 import type { ConfigSnapshots } from '../store/snapshots.js';
 import type { Ledger } from '../domain/ledger.js';
 import type { PromotionPlugins } from '../domain/ports.js';
-import { loadDeployment } from '../domain/deploymentState.js';
+import { readEvaluation } from '../store/commandStore.js';
 import { promotionTarget } from '../domain/promotionTarget.js';
 import type { Clock } from '../plugin-api/clock.js';
 import type { Logger } from '../plugin-api/logger.js';
@@ -117,12 +117,10 @@ export class PromotionWorker {
     let verdict: Verdict;
     let evaluatedAt = new Date(0);
     try {
-      const em = db.em();
-      const state = await loadDeployment(em, row.deployment_id, false);
-      const result = state?.results.find((r) => r.id === row.id);
-      if (!state || !result) return;
-      evaluatedAt = result.updatedAt;
-      const target = await promotionTarget(em, snapshots, state, result);
+      const subject = await readEvaluation(db, snapshots, row.deployment_id, row.id);
+      if (!subject) return;
+      evaluatedAt = subject.result.updatedAt;
+      const target = promotionTarget(subject.model, subject.state, subject.result, subject.reports);
       const timeout = setTimeout(() => abort.abort(new Error(`evaluation took longer than ${timeoutSeconds} s`)), timeoutSeconds * 1000);
       try {
         verdict = await Promise.race([

@@ -1,4 +1,5 @@
 import type { EntitySchema, MetadataStorage } from '@mikro-orm/core';
+import { TABLES, type RowOf, type TableName } from './entities.js';
 
 /** Runs one SQL statement with `?` placeholders: a transaction's connection, or the fast pool. */
 export type SqlRunner = <T = Record<string, unknown>>(statement: string, params: unknown[]) => Promise<T[]>;
@@ -18,10 +19,15 @@ export interface Upsert<T extends object = object> {
 }
 
 /** Rows for one table; a row's `id` is written when set (pre-allocated), else left to the table's default. */
-export interface RowBatch<T extends object = object> {
-  entity: EntitySchema<T>;
-  rows: readonly T[];
-  upsert?: Upsert<T>;
+export interface RowBatch<N extends TableName = TableName> {
+  table: N;
+  rows: ReadonlyArray<RowOf<N>>;
+  upsert?: Upsert<RowOf<N>>;
+}
+
+/** A batch of rows for a table, typed by the table. */
+export function rowsFor<N extends TableName>(table: N, rows: ReadonlyArray<RowOf<N>>, upsert?: Upsert<RowOf<N>>): RowBatch<N> {
+  return upsert ? { table, rows, upsert } : { table, rows };
 }
 
 /** What upserts returned, each row tagged with its table. */
@@ -38,9 +44,9 @@ export async function insertBatches(run: SqlRunner, metadata: MetadataStorage, b
   const params: string[] = [];
   const returning: string[] = [];
   for (const batch of batches) {
-    const rows = batch.upsert ? mergedRows(batch.rows, batch.upsert) : batch.rows;
+    const rows: readonly object[] = batch.upsert ? mergedRows(batch.rows as object[], batch.upsert as Upsert<object>) : batch.rows;
     if (rows.length === 0) continue;
-    const shape = shapeOf(metadata, batch.entity, (rows[0] as { id?: unknown }).id !== undefined);
+    const shape = shapeOf(metadata, TABLES[batch.table] as unknown as EntitySchema, (rows[0] as { id?: unknown }).id !== undefined);
     const json = rows.map((row) => {
       const record: Record<string, unknown> = {};
       for (const [column, property] of shape.fields) record[column] = (row as Record<string, unknown>)[property];

@@ -1,4 +1,4 @@
-import type { ArtifactRow, DeploymentRow, PromotionResultRow } from './entities.js';
+import type { ArtifactRow, DeploymentRow, PromotionResultRow } from '../domain/rows.js';
 
 /**
  * Whole deployments (with their artifact and promotion results) read in one statement, for the

@@ -1,5 +1,6 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
-import type { DeploymentKind, DeploymentStatus, FlowStatus, PromotionStatus } from '../domain/shapes.js';
+import type { ArtifactRow, DeploymentRow, FlowRow, PromotionReportRow, PromotionResultRow } from '../domain/rows.js';
+
 import type { FlowModel } from '../config/model.js';
 
 /*
@@ -28,18 +29,6 @@ export const ConfigSnapshotEntity = new EntitySchema<ConfigSnapshotRow>({
   },
 });
 
-export interface ArtifactRow {
-  id: number;
-  group: string;
-  name: string;
-  version: string;
-  sourceUrl: string;
-  /** The source revision (e.g. a commit SHA), when CI gave it. */
-  revision: string | null;
-  /** When that revision was committed, when CI gave it: where lead time starts. */
-  committedAt: Date | null;
-  createdAt: Date;
-}
 export const ArtifactEntity = new EntitySchema<ArtifactRow>({
   name: 'Artifact',
   tableName: 'artifact',
@@ -55,16 +44,6 @@ export const ArtifactEntity = new EntitySchema<ArtifactRow>({
   },
 });
 
-export interface FlowRow {
-  id: number;
-  artifactId: number;
-  service: string;
-  pipeline: string;
-  status: FlowStatus;
-  snapshotId: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
 export const FlowEntity = new EntitySchema<FlowRow>({
   name: 'Flow',
   tableName: 'flow',
@@ -80,36 +59,6 @@ export const FlowEntity = new EntitySchema<FlowRow>({
   },
 });
 
-export interface DeploymentRow {
-  id: number;
-  /** The flow that made it; null for a direct deployment. */
-  flowId: number | null;
-  artifactId: number;
-  service: string;
-  /** The flow's pipeline; null for a direct deployment. */
-  pipeline: string | null;
-  environment: string;
-  /** Position of the environment in the flow's pipeline; null for a direct deployment. */
-  stage: number | null;
-  /** The configuration snapshot it was made with (a flow's, copied here so commands need not read the flow). */
-  snapshotId: number;
-  kind: DeploymentKind;
-  status: DeploymentStatus;
-  /** Every status this deployment has had, oldest first: what makes a repeated report a repeat. */
-  history: DeploymentStatus[];
-  reason: string | null;
-  /** When `reason` was reported. */
-  reasonAt: Date | null;
-  /** When it reached its current status. */
-  statusAt: Date;
-  /** When it reached each status (each happens at most once; CREATED is `createdAt`). */
-  startedAt: Date | null;
-  completedAt: Date | null;
-  verifiedAt: Date | null;
-  failedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
 export const DeploymentEntity = new EntitySchema<DeploymentRow>({
   name: 'Deployment',
   tableName: 'deployment',
@@ -137,33 +86,6 @@ export const DeploymentEntity = new EntitySchema<DeploymentRow>({
   },
 });
 
-export interface PromotionResultRow {
-  id: number;
-  deploymentId: number;
-  /** Config order within the deployment. */
-  position: number;
-  promotion: string;
-  type: string;
-  status: PromotionStatus;
-  infoUrl: string | null;
-  reason: string | null;
-  actor: string | null;
-  /** What the evaluations found (HTTP statuses, build URLs, per-host outcomes). */
-  evidence: Record<string, unknown> | null;
-  /** The plugin's own progress between evaluations. */
-  state: unknown;
-  attempts: number;
-  /** Evaluations in a row that threw or timed out; reset by any answer. */
-  errors: number;
-  /** When the worker should evaluate it next; null while it waits for a report or is settled. */
-  nextCheckAt: Date | null;
-  /** Held by the instance evaluating it until then. */
-  leaseUntil: Date | null;
-  /** When it became SUCCESS or FAILED. */
-  settledAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
 export const PromotionResultEntity = new EntitySchema<PromotionResultRow>({
   name: 'PromotionResult',
   tableName: 'promotion_result',
@@ -189,15 +111,6 @@ export const PromotionResultEntity = new EntitySchema<PromotionResultRow>({
   },
 });
 
-export interface PromotionReportRow {
-  id: number;
-  resultId: number;
-  status: 'SUCCESS' | 'FAILED';
-  infoUrl: string | null;
-  reason: string | null;
-  actor: string | null;
-  createdAt: Date;
-}
 export const PromotionReportEntity = new EntitySchema<PromotionReportRow>({
   name: 'PromotionReport',
   tableName: 'promotion_report',
@@ -283,14 +196,55 @@ export const PlacementChangeEntity = new EntitySchema<PlacementChangeRow>({
   },
 });
 
-export const entities = [
-  ConfigSnapshotEntity,
-  ArtifactEntity,
-  FlowEntity,
-  DeploymentEntity,
-  PromotionResultEntity,
-  PromotionReportEntity,
-  OutboxEventEntity,
-  PlacementEntity,
-  PlacementChangeEntity,
-];
+/** One entry of the audit trail (CONTRACT §15); never pruned. */
+export interface AuditEntryRow {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: number;
+  detail: Record<string, unknown>;
+}
+export const AuditEntryEntity = new EntitySchema<AuditEntryRow>({
+  name: 'AuditEntry',
+  tableName: 'audit_entry',
+  properties: {
+    id: { type: new BigIntType('number'), primary: true, autoincrement: true },
+    at: timestamp,
+    actor: { type: 'text' },
+    action: { type: 'text' },
+    target: { type: 'text' },
+    outcome: { type: 'integer' },
+    detail: { type: 'json', columnType: 'jsonb' },
+  },
+});
+
+/** The tables commands write rows to, by name, with the type of their rows. */
+export const TABLES = {
+  artifact: ArtifactEntity,
+  flow: FlowEntity,
+  deployment: DeploymentEntity,
+  promotion_result: PromotionResultEntity,
+  promotion_report: PromotionReportEntity,
+  outbox_event: OutboxEventEntity,
+  placement: PlacementEntity,
+  placement_change: PlacementChangeEntity,
+  audit_entry: AuditEntryEntity,
+} as const;
+export type TableName = keyof typeof TABLES;
+/** The rows of each table of {@link TABLES}. */
+export interface TableRows {
+  artifact: ArtifactRow;
+  flow: FlowRow;
+  deployment: DeploymentRow;
+  promotion_result: PromotionResultRow;
+  promotion_report: PromotionReportRow;
+  outbox_event: OutboxEventRow;
+  placement: PlacementRow;
+  placement_change: PlacementChangeRow;
+  audit_entry: AuditEntryRow;
+}
+export type RowOf<N extends TableName> = TableRows[N];
+
+export const entities = [ConfigSnapshotEntity, ...Object.values(TABLES)];

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { POSTGRES, servicesAvailable } from '../testing/services.js';
 import { createTestDatabase, dropTestDatabase } from '../testing/harness.js';
 import { silentLogger } from '../testing/silentLogger.js';
-import type { RowBatch, SqlRunner } from './batchInsert.js';
+import { rowsFor, type RowBatch, type SqlRunner } from './batchInsert.js';
 import { openDatabase, type Database } from './database.js';
 import { isUniqueViolation } from './dbErrors.js';
-import { ArtifactEntity, FlowEntity, type ArtifactRow, type FlowRow } from './entities.js';
+import type { RowOf, TableName } from './entities.js';
+import type { ArtifactRow, FlowRow } from '../domain/rows.js';
 import { InsertGroups } from './insertGroups.js';
 
 interface OpenedDatabase {
@@ -35,9 +36,7 @@ function flow(id: number, artifactId: number): FlowRow {
 }
 
 /** A table's rows as a write takes them. */
-function batch<T extends object>(entity: RowBatch<T>['entity'], rows: T[]): RowBatch {
-  return { entity, rows } as unknown as RowBatch;
-}
+const batch = <N extends TableName>(table: N, rows: RowOf<N>[]): RowBatch => rowsFor(table, rows) as RowBatch;
 
 /** The rows each statement carried, per table batch (its JSON parameters). */
 function rowsOf(call: Call): Array<Array<Record<string, unknown>>> {
@@ -76,7 +75,7 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
 
   it('writes the rows of writes issued in the same tick in one statement', async () => {
     const rows = Array.from({ length: 10 }, (_, i) => artifact(i + 1, `1.0.${i}`));
-    await Promise.all(rows.map((row) => groups.write([batch(ArtifactEntity, [row])])));
+    await Promise.all(rows.map((row) => groups.write([batch('artifact', [row])])));
 
     expect(calls).toHaveLength(1);
     expect(rowsOf(calls[0]!)).toHaveLength(1);
@@ -89,8 +88,8 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
 
   it('joins writes of several tables into one batch per table, foreign keys between them holding', async () => {
     const writes = [1, 2, 3].map((id) => [
-      batch(ArtifactEntity, [artifact(id, `2.0.${id}`)]),
-      batch(FlowEntity, [flow(id * 10, id), flow(id * 10 + 1, id)]),
+      batch('artifact', [artifact(id, `2.0.${id}`)]),
+      batch('flow', [flow(id * 10, id), flow(id * 10 + 1, id)]),
     ]);
     await Promise.all(writes.map((batches) => groups.write(batches)));
 
@@ -110,9 +109,9 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
 
   it('gives rows without an id the column default, beside rows with one, in the same statement', async () => {
     await Promise.all([
-      groups.write([batch(ArtifactEntity, [artifact(undefined, '3.0.0')])]),
-      groups.write([batch(ArtifactEntity, [artifact(1000, '3.0.1')])]),
-      groups.write([batch(ArtifactEntity, [artifact(undefined, '3.0.2')])]),
+      groups.write([batch('artifact', [artifact(undefined, '3.0.0')])]),
+      groups.write([batch('artifact', [artifact(1000, '3.0.1')])]),
+      groups.write([batch('artifact', [artifact(undefined, '3.0.2')])]),
     ]);
 
     expect(calls).toHaveLength(1);
@@ -133,7 +132,7 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
       'https://ci.example/original',
     ]);
     const rows = Array.from({ length: 6 }, (_, i) => artifact(i + 1, `1.0.${i}`));
-    const results = await Promise.allSettled(rows.map((row) => groups.write([batch(ArtifactEntity, [row])])));
+    const results = await Promise.allSettled(rows.map((row) => groups.write([batch('artifact', [row])])));
 
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(isUniqueViolation((results[3] as PromiseRejectedResult).reason)).toBe(true);
@@ -152,7 +151,7 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
 
   it('stores once a version two writes of the same group both register, rejecting the other', async () => {
     const rows = [artifact(1, '1.0.0'), artifact(2, '9.9.9'), artifact(3, '1.0.1'), artifact(4, '9.9.9', 'com.example', 'app')];
-    const results = await Promise.allSettled(rows.map((row) => groups.write([batch(ArtifactEntity, [row])])));
+    const results = await Promise.allSettled(rows.map((row) => groups.write([batch('artifact', [row])])));
 
     const rejected = results.flatMap((result, i) => (result.status === 'rejected' ? [i] : []));
     expect(rejected).toHaveLength(1);
@@ -174,12 +173,12 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
     ]);
     const results = await Promise.allSettled([
       groups.write([
-        batch(ArtifactEntity, [artifact(1, '4.0.0')]),
-        batch(FlowEntity, [flow(10, 1)]),
+        batch('artifact', [artifact(1, '4.0.0')]),
+        batch('flow', [flow(10, 1)]),
       ]),
       groups.write([
-        batch(ArtifactEntity, [artifact(2, '4.0.1'), artifact(3, '5.0.0')]),
-        batch(FlowEntity, [flow(20, 2)]),
+        batch('artifact', [artifact(2, '4.0.1'), artifact(3, '5.0.0')]),
+        batch('flow', [flow(20, 2)]),
       ]),
     ]);
 
@@ -194,8 +193,8 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
   });
 
   it('rejects a write issued alone with its error, without trying it again', async () => {
-    await groups.write([batch(ArtifactEntity, [artifact(1, '6.0.0')])]);
-    const error = await groups.write([batch(ArtifactEntity, [artifact(2, '6.0.0')])]).then(
+    await groups.write([batch('artifact', [artifact(1, '6.0.0')])]);
+    const error = await groups.write([batch('artifact', [artifact(2, '6.0.0')])]).then(
       () => null,
       (reason: unknown) => reason,
     );
@@ -211,7 +210,7 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
       calls.push({ statement, params });
       throw lost;
     }, db.orm.getMetadata());
-    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => failing.write([batch(ArtifactEntity, [artifact(i + 1, `6.1.${i}`)])])));
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => failing.write([batch('artifact', [artifact(i + 1, `6.1.${i}`)])])));
 
     expect(outcomes.map((outcome) => (outcome.status === 'rejected' ? outcome.reason : null))).toEqual([lost, lost, lost, lost, lost]);
     expect(calls).toHaveLength(1);
@@ -220,7 +219,7 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
 
   it('splits more than 64 writes of one tick into statements of at most 64 writes, storing them all', async () => {
     const rows = Array.from({ length: 150 }, (_, i) => artifact(i + 1, `7.0.${i}`));
-    await Promise.all(rows.map((row) => groups.write([batch(ArtifactEntity, [row])])));
+    await Promise.all(rows.map((row) => groups.write([batch('artifact', [row])])));
 
     expect(calls.length).toBeGreaterThan(1);
     expect(calls.map((call) => rowsOf(call)[0]!.length)).toEqual([64, 64, 22]);
@@ -231,21 +230,21 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
 
   it('writes a write issued while nothing else is pending by itself', async () => {
     const row = artifact(1, '8.0.0');
-    await groups.write([batch(ArtifactEntity, [row])]);
+    await groups.write([batch('artifact', [row])]);
 
     expect(calls).toHaveLength(1);
     expect(rowsOf(calls[0]!)).toEqual([[expect.objectContaining({ id: 1, artifact_group: 'com.example', name: 'app', version: '8.0.0' })]]);
     expect((await stored()).map((row) => [row.id, row.version])).toEqual([[1, '8.0.0']]);
 
     // Awaited one after the other, each write is a statement of its own.
-    await groups.write([batch(ArtifactEntity, [artifact(2, '8.0.1')])]);
-    await groups.write([batch(ArtifactEntity, [artifact(3, '8.0.2')])]);
+    await groups.write([batch('artifact', [artifact(2, '8.0.1')])]);
+    await groups.write([batch('artifact', [artifact(3, '8.0.2')])]);
     expect(calls.map((call) => rowsOf(call)[0]!.map((r) => r.version))).toEqual([['8.0.0'], ['8.0.1'], ['8.0.2']]);
     expect((await stored()).map((row) => row.id)).toEqual([1, 2, 3]);
   });
 
   it('writes nothing for a write without rows', async () => {
-    await groups.write([batch(ArtifactEntity, [])]);
+    await groups.write([batch('artifact', [])]);
 
     expect(calls).toHaveLength(0);
     expect(await stored()).toEqual([]);

@@ -61,25 +61,25 @@ export class InsertGroups {
 }
 
 /**
- * The rows of several writes as one batch per entity (per whether ids are given, and per upsert),
+ * The rows of several writes as one batch per table (per whether ids are given, and per upsert),
  * in order. An upsert's rows are merged by key when written (batchInsert.ts).
  */
 function joined(writes: ReadonlyArray<readonly RowBatch[]>): RowBatch[] {
-  const byEntity = new Map<unknown, Map<unknown, { entity: RowBatch['entity']; rows: object[]; upsert?: RowBatch['upsert'] }>>();
-  const order: Array<{ entity: RowBatch['entity']; rows: object[]; upsert?: RowBatch['upsert'] }> = [];
+  const byTable = new Map<string, Map<unknown, { table: RowBatch['table']; rows: object[]; upsert?: RowBatch['upsert'] }>>();
+  const order: Array<{ table: RowBatch['table']; rows: object[]; upsert?: RowBatch['upsert'] }> = [];
   for (const batches of writes) {
     for (const batch of batches) {
       if (batch.rows.length === 0) continue;
       const kind = batch.upsert ?? (batch.rows[0] as { id?: unknown }).id !== undefined;
-      let shapes = byEntity.get(batch.entity);
-      if (!shapes) byEntity.set(batch.entity, (shapes = new Map()));
+      let shapes = byTable.get(batch.table);
+      if (!shapes) byTable.set(batch.table, (shapes = new Map()));
       let target = shapes.get(kind);
       if (!target) {
-        shapes.set(kind, (target = { entity: batch.entity, rows: [], upsert: batch.upsert }));
+        shapes.set(kind, (target = { table: batch.table, rows: [], upsert: batch.upsert }));
         order.push(target);
       }
       target.rows.push(...batch.rows);
     }
   }
-  return order;
+  return order as RowBatch[];
 }

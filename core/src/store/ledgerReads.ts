@@ -1,7 +1,9 @@
 import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import type { Database } from './database.js';
-import { ArtifactEntity, DeploymentEntity, FlowEntity, PromotionResultEntity, type ArtifactRow, type DeploymentRow, type FlowRow } from './entities.js';
-import { artifactView, deploymentViews, flowViews, promotionResultView } from './views.js';
+import { ArtifactEntity, DeploymentEntity, FlowEntity, PromotionResultEntity } from './entities.js';
+import type { ArtifactRow, DeploymentRow, FlowRow } from '../domain/rows.js';
+import { deploymentViews, flowViews } from './viewReads.js';
+import { artifactView, promotionResultView } from '../domain/views.js';
 import type { Artifact, Deployment, DeploymentStatus, Flow, FlowStatus, PromotionResult } from '../domain/shapes.js';
 
 /** Keyset page request: rows with id greater than `after`, at most `limit` (one more is fetched to know if more follow). */

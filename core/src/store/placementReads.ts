@@ -1,10 +1,10 @@
 import type { Database } from './database.js';
 import { DEPLOYMENT_COLUMNS, deploymentOfSql, type SqlRow } from './deploymentSql.js';
-import { artifactView, deploymentView } from './views.js';
+import { artifactView, deploymentView } from '../domain/views.js';
 import { deploymentAsOf } from '../domain/asOf.js';
 import { statusAt, statusTimesOf } from '../domain/placementTimeline.js';
 import type { Artifact, Deployment, DeploymentKind, DeploymentStatus } from '../domain/shapes.js';
-import type { ArtifactRow } from './entities.js';
+import type { ArtifactRow } from '../domain/rows.js';
 
 /** One service's current deployment in an environment (GET /api/environments/{name}/services). */
 export interface CurrentDeployment {

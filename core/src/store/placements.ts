@@ -1,6 +1,6 @@
 import type { PlacementRole } from '../domain/placementTimeline.js';
-import type { ReturnedRows, RowBatch, SqlRunner } from './batchInsert.js';
-import { PlacementChangeEntity, PlacementEntity, type PlacementChangeRow, type PlacementRow } from './entities.js';
+import { rowsFor, type ReturnedRows, type RowBatch, type SqlRunner } from './batchInsert.js';
+import type { PlacementChangeRow, PlacementRow } from './entities.js';
 
 /**
  * The placement projection (migration m006): per environment and service, the current and the
@@ -61,10 +61,7 @@ export function creationBatches(creations: readonly Creation[]): RowBatch[] {
   const changes = creations.map(
     (c) => ({ environment: c.environment, service: c.service, role: 'in_flight', at: c.createdAt, deploymentId: c.deploymentId }) as PlacementChangeRow,
   );
-  return [
-    { entity: PlacementEntity, rows: placements, upsert: creationUpsert } as RowBatch,
-    { entity: PlacementChangeEntity, rows: changes } as RowBatch,
-  ];
+  return [rowsFor('placement', placements, creationUpsert), rowsFor('placement_change', changes)];
 }
 
 /** The creations that a command working out the in-flight deployment anew may have missed. */
@@ -82,7 +79,7 @@ export function creationsToRepair(creations: readonly Creation[], returned: Retu
  * from its creation until it left flight, wherever they named an older deployment (or none),
  * the new one was the newest in flight. Runs with the placement row locked.
  */
-export async function repairInFlight(sql: SqlRunner, creation: Creation): Promise<void> {
+async function repairInFlight(sql: SqlRunner, creation: Creation): Promise<void> {
   const { environment, service, deploymentId, createdAt } = creation;
   await sql(
     `update placement_change c set deployment_id = ?
@@ -118,7 +115,7 @@ async function dropRepeats(sql: SqlRunner, key: PlacementKey, role: PlacementRol
  * Locks a placement row (making it first when there is none) and answers the time of the latest
  * change written there under the lock: the command's changes must come after it.
  */
-export async function lockPlacement(sql: SqlRunner, key: PlacementKey): Promise<Date | null> {
+async function lockPlacement(sql: SqlRunner, key: PlacementKey): Promise<Date | null> {
   const select = `select changed_at from placement where environment = ? and service = ? for update`;
   let [row] = await sql<{ changed_at: Date | string | null }>(select, [key.environment, key.service]);
   if (!row) {
@@ -129,7 +126,7 @@ export async function lockPlacement(sql: SqlRunner, key: PlacementKey): Promise<
 }
 
 /** Which deployment holds a role there at `at`: the latest change at or before it. */
-export async function holderAt(sql: SqlRunner, key: PlacementKey, role: PlacementRole, at: Date): Promise<number | null> {
+async function holderAt(sql: SqlRunner, key: PlacementKey, role: PlacementRole, at: Date): Promise<number | null> {
   const [row] = await sql<{ deployment_id: number | null }>(
     `select deployment_id from placement_change where environment = ? and service = ? and role = ? and at <= ?
       order by at desc, id desc limit 1`,
@@ -159,7 +156,7 @@ async function newestLive(sql: SqlRunner, key: PlacementKey, at: Date, except: n
 }
 
 /** A deployment became current at `at` (it completed): the latest completion wins. */
-export async function becameCurrent(sql: SqlRunner, key: PlacementKey, deploymentId: number, at: Date): Promise<void> {
+async function becameCurrent(sql: SqlRunner, key: PlacementKey, deploymentId: number, at: Date): Promise<void> {
   await writeChange(sql, key, 'current', deploymentId, at);
 }
 
@@ -167,7 +164,7 @@ export async function becameCurrent(sql: SqlRunner, key: PlacementKey, deploymen
  * A deployment stopped holding a role at `at` (it left flight, or failed after completing): if
  * it held it, the role goes to the next deployment by the rules, or to none.
  */
-export async function stoppedHolding(sql: SqlRunner, key: PlacementKey, role: PlacementRole, deploymentId: number, at: Date): Promise<void> {
+async function stoppedHolding(sql: SqlRunner, key: PlacementKey, role: PlacementRole, deploymentId: number, at: Date): Promise<void> {
   if ((await holderAt(sql, key, role, at)) !== deploymentId) return;
   const next = role === 'current' ? await newestLive(sql, key, at, deploymentId) : await newestInFlight(sql, key, at, deploymentId);
   await writeChange(sql, key, role, next, at);
@@ -222,7 +219,7 @@ async function writeChange(sql: SqlRunner, key: PlacementKey, role: PlacementRol
 }
 
 /** The deployment current there now and its artifact, or null. */
-export async function currentThere(sql: SqlRunner, key: PlacementKey): Promise<{ deploymentId: number; artifactId: number } | null> {
+async function currentThere(sql: SqlRunner, key: PlacementKey): Promise<{ deploymentId: number; artifactId: number } | null> {
   const [row] = await sql<{ id: number; artifact_id: number }>(
     `select d.id, d.artifact_id from placement p join deployment d on d.id = p.current_id where p.environment = ? and p.service = ?`,
     [key.environment, key.service],
@@ -231,7 +228,7 @@ export async function currentThere(sql: SqlRunner, key: PlacementKey): Promise<{
 }
 
 /** The artifact that was current there before `artifactId` became so (the latest other one), or null. */
-export async function previousCurrentArtifact(sql: SqlRunner, key: PlacementKey, artifactId: number): Promise<number | null> {
+async function previousCurrentArtifact(sql: SqlRunner, key: PlacementKey, artifactId: number): Promise<number | null> {
   const [row] = await sql<{ artifact_id: number }>(
     `select d.artifact_id from placement_change c join deployment d on d.id = c.deployment_id
       where c.environment = ? and c.service = ? and c.role = 'current' and d.artifact_id <> ?
@@ -242,10 +239,47 @@ export async function previousCurrentArtifact(sql: SqlRunner, key: PlacementKey,
 }
 
 /** Whether an artifact was ever current there: a deployment of it there was reported COMPLETED. */
-export async function wasEverCurrent(sql: SqlRunner, key: PlacementKey, artifactId: number): Promise<boolean> {
+async function wasEverCurrent(sql: SqlRunner, key: PlacementKey, artifactId: number): Promise<boolean> {
   const rows = await sql(
     `select 1 from deployment where artifact_id = ? and environment = ? and service = ? and completed_at is not null limit 1`,
     [artifactId, key.environment, key.service],
   );
   return rows.length > 0;
+}
+
+/**
+ * The placement projection as a command changes and reads it, on the command's connection (its
+ * transaction): see the functions above for what each does.
+ */
+export class PlacementStore {
+  constructor(private readonly sql: SqlRunner) {}
+
+  /** Locks a placement row (making it first) and answers the time of its latest change. */
+  lock(key: PlacementKey): Promise<Date | null> {
+    return lockPlacement(this.sql, key);
+  }
+
+  becameCurrent(key: PlacementKey, deploymentId: number, at: Date): Promise<void> {
+    return becameCurrent(this.sql, key, deploymentId, at);
+  }
+
+  stoppedHolding(key: PlacementKey, role: PlacementRole, deploymentId: number, at: Date): Promise<void> {
+    return stoppedHolding(this.sql, key, role, deploymentId, at);
+  }
+
+  repairInFlight(creation: Creation): Promise<void> {
+    return repairInFlight(this.sql, creation);
+  }
+
+  currentThere(key: PlacementKey): Promise<{ deploymentId: number; artifactId: number } | null> {
+    return currentThere(this.sql, key);
+  }
+
+  previousCurrentArtifact(key: PlacementKey, artifactId: number): Promise<number | null> {
+    return previousCurrentArtifact(this.sql, key, artifactId);
+  }
+
+  wasEverCurrent(key: PlacementKey, artifactId: number): Promise<boolean> {
+    return wasEverCurrent(this.sql, key, artifactId);
+  }
 }

@@ -7,6 +7,7 @@ import { Kernel } from '../kernel/kernel.js';
 import type { PluginDefinition } from '../plugin-api/definePlugin.js';
 import type { Logger } from '../plugin-api/logger.js';
 import type { Clock } from '../plugin-api/clock.js';
+import type { EventStreamOptions } from '../events/stream/eventStreamHub.js';
 import { serviceUrls } from './services.js';
 import { silentLogger } from './silentLogger.js';
 
@@ -24,6 +25,8 @@ export interface TestKernelOptions {
   /** Keep the same folder / database as an earlier kernel (to test a restart). */
   reuse?: TestKernel;
   logger?: Logger;
+  /** Settings of the live event stream, e.g. a short keep-alive interval. */
+  eventStream?: EventStreamOptions;
 }
 
 export interface TestResponse<T = any> {
@@ -70,6 +73,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
       listen: options.listen ?? true,
       port: 0,
       logger: options.logger ?? silentLogger,
+      eventStream: options.eventStream,
     });
   } catch (error) {
     if (!options.reuse) {

@@ -15,23 +15,24 @@ export function approvalsOf(reports: readonly PromotionReport[]) {
     .map((r) => ({ actor: r.actor, at: r.reportedAt }));
 }
 
-/**
- * An approval passes the promotion once `required` distinct approvers have approved; a
- * rejection (which needs a reason) fails it at once.
- */
 /** Nothing to evaluate: the result waits for approvals. Evidence shows those already made. */
 export function waitForApprovals({ reports, settings }: EvaluationContext<ManualSettings>): Verdict {
   return { status: 'PENDING', evidence: { approvals: approvalsOf(reports), required: settings.required } };
 }
 
+/**
+ * An approval passes the promotion once `required` distinct approvers have approved; a
+ * rejection (which needs a reason) fails it at once.
+ */
 export function decide({ report, reports, settings }: ReportContext<ManualSettings>): Verdict {
   if (report.status === 'FAILED') {
     if (!report.reason?.trim()) {
       throw new DeployDbError('validation_failed', 'a rejection needs a reason', [{ path: '/reason', message: 'is required when status is FAILED' }]);
     }
+    // Kept exactly as given (CONTRACT §4); who rejected is the result's `actor` and the evidence's `rejectedBy`.
     return {
       status: 'FAILED',
-      reason: `rejected by ${report.actor}: ${report.reason}`,
+      reason: report.reason,
       evidence: { approvals: approvalsOf(reports), rejectedBy: { actor: report.actor, at: report.reportedAt, reason: report.reason } },
     };
   }

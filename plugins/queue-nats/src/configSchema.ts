@@ -10,17 +10,22 @@ export const natsQueueConfigSchema = Type.Object(
       default: 'nats://127.0.0.1:4222',
       description: 'NATS server URL, or several of one cluster.',
     }),
-    stream: Type.String({ default: 'DEPLOYDB', pattern: '^[^\\s.*>/\\\\]+$', description: 'JetStream stream holding the events.' }),
+    // No schema default for the names: whether they were written decides what a clash with
+    // another installation does (configured: refuse to start; defaults: derive names of its own).
+    stream: Type.Optional(
+      Type.String({ pattern: '^[^\\s.*>/\\\\]+$', description: 'JetStream stream holding the events; default "DEPLOYDB".' }),
+    ),
     subjects: Type.Array(Type.String({ minLength: 1 }), {
       default: ['deploydb.>'],
       minItems: 1,
       description: 'Subjects the stream captures; every published type must match one.',
     }),
-    subjectPrefix: Type.String({
-      default: '',
-      pattern: '^([^\\s.*>]+\\.)*$',
-      description: 'Prepended to every subject (e.g. "staging."), so several installations can share one NATS account.',
-    }),
+    subjectPrefix: Type.Optional(
+      Type.String({
+        pattern: '^([^\\s.*>]+\\.)*$',
+        description: 'Prepended to every subject (e.g. "staging."), so several installations can share one NATS account; default "".',
+      }),
+    ),
     ackWait: Type.Number({ default: 30, exclusiveMinimum: 0, description: 'Seconds a delivered message may go unacknowledged before NATS redelivers it.' }),
     maxDeliver: positiveOrUnlimited('Deliveries of one message before NATS gives up on it; -1 is unbounded.', -1),
     retryDelay: Type.Number({ default: 1, minimum: 0, description: 'Seconds before a message whose handler threw comes back; doubles per attempt, at most 300.' }),

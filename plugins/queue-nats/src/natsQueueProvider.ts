@@ -19,6 +19,15 @@ import { assertPattern, assertSubject, KeyedRunner, subjectMatches } from '@depl
 import type { HealthCheck, Logger, PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '@deploydb/core';
 import type { NatsQueueConfig } from './configSchema.js';
 import { consumerName } from './subjects.js';
+import {
+  DEFAULT_STREAM,
+  DEFAULT_SUBJECT_PREFIX,
+  StreamOwnedElsewhere,
+  claimedDescription,
+  derivedNames,
+  ownerOf,
+  type BusNames,
+} from './ownership.js';
 
 /** Header carrying `PublishOptions.key`, so consumers can keep one key's messages in order. */
 export const KEY_HEADER = 'DeployDB-Key';
@@ -26,6 +35,9 @@ const MSG_ID_HEADER = 'Nats-Msg-Id';
 const PUBLISH_TIMEOUT_MS = 5000;
 const MAX_RETRY_DELAY_MS = 300_000;
 const DRAIN_TIMEOUT_MS = 10_000;
+/** JetStream API errors: another stream has that name / already captures those subjects. */
+const STREAM_NAME_IN_USE = 10058;
+const SUBJECTS_OVERLAP = 10065;
 
 type Handler = (message: QueueMessage) => Promise<void>;
 
@@ -35,9 +47,25 @@ interface Session {
   jsm: JetStreamManager;
 }
 
+/** What the kernel tells a provider besides its config. */
+export interface NatsProviderOptions {
+  /**
+   * The installation this provider serves. With it, the stream is claimed for the installation
+   * and consumers are named after it; without it (a provider made outside a kernel), neither.
+   */
+  installationId?: string;
+}
+
+/** Why the stream has the names it has: configured, the defaults, or derived (the defaults belong to another installation). */
+type NamesOrigin = { kind: 'configured' | 'defaults' } | { kind: 'derived'; defaultOwner: string };
+
 /**
  * A `QueueProvider` over NATS JetStream: one stream holds every event under its type as the
  * subject; each subscription group is a durable pull consumer filtered by the group's pattern.
+ *
+ * One installation, one stream: the stream's description names the installation that owns it
+ * (the first to use it). A start that finds the configured stream owned by another installation
+ * fails, naming it; with the default names, a second installation derives names of its own.
  */
 export class NatsQueueProvider implements QueueProvider {
   private session: Session | undefined;
@@ -46,12 +74,25 @@ export class NatsQueueProvider implements QueueProvider {
   private statusLoop: Promise<void> | undefined;
   private readonly subscriptions = new Set<NatsSubscription>();
   private readonly servers: string[];
+  private readonly installationId: string | undefined;
+  private names: BusNames;
+  private origin: NamesOrigin;
 
   constructor(
     private readonly config: NatsQueueConfig,
     private readonly logger: Logger,
+    options: NatsProviderOptions = {},
   ) {
     this.servers = Array.isArray(config.servers) ? config.servers : [config.servers];
+    this.installationId = options.installationId;
+    const configured = config.stream !== undefined || config.subjectPrefix !== undefined;
+    this.names = { stream: config.stream ?? DEFAULT_STREAM, subjectPrefix: config.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX };
+    this.origin = { kind: configured ? 'configured' : 'defaults' };
+  }
+
+  /** The stream and subject prefix in use (known for sure once started). */
+  get busNames(): BusNames {
+    return { ...this.names };
   }
 
   /** Connects (then reconnects forever with backoff) and creates or updates the stream. */
@@ -74,9 +115,9 @@ export class NatsQueueProvider implements QueueProvider {
     try {
       const jsm = await jetstreamManager(nc);
       const session = { nc, jsm, js: jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS }) };
-      await this.ensureStream(jsm);
+      await this.claimStream(jsm);
       this.session = session;
-      this.logger.info({ servers: this.servers, stream: this.config.stream }, 'connected to NATS JetStream');
+      this.logger.info({ servers: this.servers, ...this.names, installationId: this.installationId }, 'connected to NATS JetStream');
     } catch (error) {
       await nc.close().catch(() => undefined);
       await this.statusLoop;
@@ -101,12 +142,19 @@ export class NatsQueueProvider implements QueueProvider {
     this.connected = false;
   }
 
-  /** `ok` while connected to NATS; `down` while reconnecting or stopped. */
+  /** `ok` while connected to NATS, naming the stream and subjects in use; `down` while reconnecting or stopped. */
   async health(): Promise<HealthCheck> {
     const session = this.session;
     if (!session || session.nc.isClosed()) return { status: 'down', detail: 'not connected to NATS' };
     if (!this.connected) return { status: 'down', detail: `disconnected from NATS (${this.servers.join(', ')}), reconnecting` };
-    return { status: 'ok' };
+    return { status: 'ok', detail: this.describeNames() };
+  }
+
+  private describeNames(): string {
+    const subjects = this.config.subjects.map((s) => this.names.subjectPrefix + s).join(', ');
+    const where = `stream ${this.names.stream}, subjects ${subjects}`;
+    if (this.origin.kind !== 'derived') return where;
+    return `${where} (derived from this installation's id: stream ${DEFAULT_STREAM} belongs to installation ${this.origin.defaultOwner})`;
   }
 
   /**
@@ -119,12 +167,12 @@ export class NatsQueueProvider implements QueueProvider {
     if (!this.connected) throw new Error(`cannot publish ${type}: disconnected from NATS, reconnecting`);
     assertSubject(type);
     if (!this.config.subjects.some((pattern) => subjectMatches(pattern, type))) {
-      throw new Error(`event type "${type}" is not captured by stream ${this.config.stream} (subjects: ${this.config.subjects.join(', ')})`);
+      throw new Error(`event type "${type}" is not captured by stream ${this.names.stream} (subjects: ${this.config.subjects.join(', ')})`);
     }
     const headers = options.key === undefined ? undefined : natsHeaders();
     headers?.set(KEY_HEADER, options.key!);
     const send = () =>
-      js.publish(this.config.subjectPrefix + type, JSON.stringify(event), {
+      js.publish(this.names.subjectPrefix + type, JSON.stringify(event), {
         msgID: options.id,
         timeout: PUBLISH_TIMEOUT_MS,
         retries: 3,
@@ -135,7 +183,7 @@ export class NatsQueueProvider implements QueueProvider {
     } catch (error) {
       // Nothing answers for the subject when the server lost the stream (restarted without storage).
       if (!(error instanceof Error && error.name === 'JetStreamNotEnabled')) throw error;
-      this.logger.warn({ stream: this.config.stream }, 'no stream answered the publish; re-creating the stream');
+      this.logger.warn({ stream: this.names.stream }, 'no stream answered the publish; re-creating the stream');
       await this.ensureStream(this.requireSession().jsm);
       await send();
     }
@@ -146,18 +194,18 @@ export class NatsQueueProvider implements QueueProvider {
     const session = this.requireSession();
     assertPattern(pattern);
     // The prefix is part of the name: a changed prefix must not reuse a consumer filtering the old subjects.
-    const name = consumerName(options.group, this.config.subjectPrefix + pattern);
-    await this.ensureConsumer(session.jsm, name, pattern);
-    const consumer = await session.js.consumers.get(this.config.stream, name);
+    const name = consumerName(options.group, this.names.subjectPrefix + pattern, this.installationId);
+    await this.ensureConsumer(session.jsm, name, options.group, pattern);
+    const consumer = await session.js.consumers.get(this.names.stream, name);
     const subscription = new NatsSubscription(consumer, handler, {
-      prefix: this.config.subjectPrefix,
+      prefix: this.names.subjectPrefix,
       concurrency: this.config.concurrency,
       ackWaitMs: this.config.ackWait * 1000,
       retryDelayMs: this.config.retryDelay * 1000,
       logger: this.logger.child({ group: options.group, pattern, consumer: name }),
       recreate: async () => {
         await this.ensureStream(session.jsm);
-        await this.ensureConsumer(session.jsm, name, pattern);
+        await this.ensureConsumer(session.jsm, name, options.group, pattern);
       },
       onClosed: () => this.subscriptions.delete(subscription),
     });
@@ -197,50 +245,135 @@ export class NatsQueueProvider implements QueueProvider {
     }
   }
 
-  /** Creates the stream, or adds subjects it lacks and aligns its limits. Never removes subjects. */
+  /**
+   * Settles which stream this installation uses and makes sure it is there and its own. With the
+   * default names already owned by another installation, takes names derived from its own id
+   * (logged loudly, shown by `health`); configured names owned by another fail the start.
+   */
+  private async claimStream(jsm: JetStreamManager): Promise<void> {
+    try {
+      await this.ensureStream(jsm);
+    } catch (error) {
+      if (!(error instanceof StreamOwnedElsewhere)) throw error;
+      if (this.origin.kind === 'configured') {
+        throw new Error(
+          `${error.message}: two installations must not share a stream, or each would take the other's events. ` +
+            `Set queue.config.stream and queue.config.subjectPrefix to names of this installation's own, ` +
+            `or point database.url at the database of installation ${error.owner} if this is one of its instances`,
+        );
+      }
+      const derived = derivedNames(error.installationId);
+      this.logger.warn(
+        { defaultStream: DEFAULT_STREAM, owner: error.owner, installationId: error.installationId, stream: derived.stream, subjectPrefix: derived.subjectPrefix },
+        `stream ${DEFAULT_STREAM} belongs to DeployDB installation ${error.owner}: this installation publishes to stream ${derived.stream} ` +
+          `with subjects under "${derived.subjectPrefix}" instead; subscribers of its events must read them there ` +
+          '(set queue.config.stream and subjectPrefix to choose these names yourself)',
+      );
+      this.names = derived;
+      this.origin = { kind: 'derived', defaultOwner: error.owner };
+      await this.ensureStream(jsm);
+    }
+  }
+
+  /**
+   * Creates the stream (owned by this installation), or claims an unowned one, adds subjects it
+   * lacks and aligns its limits. Never removes subjects. Throws {@link StreamOwnedElsewhere} for
+   * a stream another installation owns.
+   */
   private async ensureStream(jsm: JetStreamManager): Promise<void> {
-    const { stream, subjectPrefix } = this.config;
+    const { stream, subjectPrefix } = this.names;
     const subjects = this.config.subjects.map((s) => subjectPrefix + s);
     const limits = { duplicate_window: nanos(this.config.duplicateWindow * 1000), max_msgs: this.config.maxMessages };
     const existing = await jsm.streams.info(stream).catch((error: unknown) => {
       if (isApiError(error, JetStreamApiCodes.StreamNotFound)) return undefined;
       throw error;
     });
+    const installationId = this.installationId;
     if (!existing) {
-      await jsm.streams.add({
-        name: stream,
-        subjects,
-        storage: StorageType.File,
-        retention: RetentionPolicy.Limits,
-        discard: DiscardPolicy.Old,
-        ...limits,
-      });
+      try {
+        await jsm.streams.add({
+          name: stream,
+          subjects,
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          discard: DiscardPolicy.Old,
+          ...(installationId ? { description: claimedDescription(undefined, installationId) } : {}),
+          ...limits,
+        });
+      } catch (error) {
+        // Another process created it meanwhile (maybe another installation): look again.
+        if (isApiError(error, STREAM_NAME_IN_USE)) return this.ensureStream(jsm);
+        if (isApiError(error, SUBJECTS_OVERLAP)) throw await this.overlapError(jsm, subjects);
+        throw error;
+      }
       return;
     }
+    const owner = ownerOf(existing.config.description);
+    if (installationId && owner && owner !== installationId) throw new StreamOwnedElsewhere(stream, owner, installationId);
+    const claim = installationId && !owner ? { description: claimedDescription(existing.config.description, installationId) } : {};
+    if (installationId && !owner) this.logger.info({ stream, installationId }, 'claimed an existing stream that no installation owned');
     const current = existing.config.subjects ?? [];
     const missing = subjects.filter((s) => !current.includes(s));
-    if (missing.length > 0 || existing.config.duplicate_window !== limits.duplicate_window || existing.config.max_msgs !== limits.max_msgs) {
-      await jsm.streams.update(stream, { subjects: [...current, ...missing], ...limits });
+    if (missing.length > 0 || 'description' in claim || existing.config.duplicate_window !== limits.duplicate_window || existing.config.max_msgs !== limits.max_msgs) {
+      try {
+        await jsm.streams.update(stream, { subjects: [...current, ...missing], ...limits, ...claim });
+      } catch (error) {
+        if (isApiError(error, SUBJECTS_OVERLAP)) throw await this.overlapError(jsm, missing);
+        throw error;
+      }
     }
   }
 
-  private async ensureConsumer(jsm: JetStreamManager, name: string, pattern: string): Promise<void> {
-    const { stream } = this.config;
+  /** Names the stream (and its owner) that already captures subjects this one needs. */
+  private async overlapError(jsm: JetStreamManager, subjects: string[]): Promise<Error> {
+    let holder = 'another stream';
+    for (const subject of subjects) {
+      const name = await jsm.streams.find(subject.replace(/>$/, 'x').replace(/\*/g, 'x')).catch(() => undefined);
+      if (!name) continue;
+      const owner = ownerOf((await jsm.streams.info(name).catch(() => undefined))?.config.description);
+      holder = `stream ${name}${owner ? ` of DeployDB installation ${owner}` : ''}`;
+      break;
+    }
+    return new Error(
+      `stream ${this.names.stream} cannot capture ${subjects.join(', ')}: ${holder} already does. ` +
+        'Give this installation a queue.config.subjectPrefix of its own',
+    );
+  }
+
+  /**
+   * Creates the group's consumer, or aligns its settings. A consumer the group had before
+   * consumers were named after their installation hands its position over, so that an upgrade
+   * neither delivers the whole stream again nor skips what was not yet acknowledged.
+   */
+  private async ensureConsumer(jsm: JetStreamManager, name: string, group: string, pattern: string): Promise<void> {
+    const { stream, subjectPrefix } = this.names;
     const settings = { ack_wait: nanos(this.config.ackWait * 1000), max_deliver: this.config.maxDeliver };
-    const existing = await jsm.consumers.info(stream, name).catch((error: unknown) => {
-      if (isApiError(error, JetStreamApiCodes.ConsumerNotFound)) return undefined;
-      throw error;
-    });
-    if (!existing) {
-      await jsm.consumers.add(stream, {
-        durable_name: name,
-        filter_subject: this.config.subjectPrefix + pattern,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ...settings,
+    const info = (consumer: string) =>
+      jsm.consumers.info(stream, consumer).catch((error: unknown) => {
+        if (isApiError(error, JetStreamApiCodes.ConsumerNotFound)) return undefined;
+        throw error;
       });
-    } else if (existing.config.ack_wait !== settings.ack_wait || existing.config.max_deliver !== settings.max_deliver) {
-      await jsm.consumers.update(stream, name, settings);
+    const existing = await info(name);
+    if (existing) {
+      if (existing.config.ack_wait !== settings.ack_wait || existing.config.max_deliver !== settings.max_deliver) {
+        await jsm.consumers.update(stream, name, settings);
+      }
+      return;
+    }
+    const legacyName = this.installationId ? consumerName(group, subjectPrefix + pattern) : undefined;
+    const legacy = legacyName ? await info(legacyName) : undefined;
+    await jsm.consumers.add(stream, {
+      durable_name: name,
+      filter_subject: subjectPrefix + pattern,
+      ack_policy: AckPolicy.Explicit,
+      ...(legacy
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: legacy.ack_floor.stream_seq + 1 }
+        : { deliver_policy: DeliverPolicy.All }),
+      ...settings,
+    });
+    if (legacy && legacyName) {
+      await jsm.consumers.delete(stream, legacyName).catch(() => undefined);
+      this.logger.info({ stream, consumer: name, from: legacyName, startSequence: legacy.ack_floor.stream_seq + 1 }, 'consumer renamed for this installation; it goes on from where the old one was');
     }
   }
 }

@@ -10,8 +10,11 @@ import { canRestartNats, ensureNatsRunning, restartNats } from './natsServer.js'
 
 const silent: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
+/** A configuration whose stream and subject prefix are written in it. */
+type NamedConfig = NatsQueueConfig & { stream: string; subjectPrefix: string };
+
 /** A configuration of its own for one test: a unique stream and subject prefix, short timings. */
-function testConfig(overrides: Partial<NatsQueueConfig> = {}): NatsQueueConfig {
+function testConfig(overrides: Partial<NatsQueueConfig> = {}): NamedConfig {
   const tag = randomUUID().slice(0, 8);
   return Value.Default(natsQueueConfigSchema, {
     servers: serviceUrls.nats,
@@ -20,7 +23,7 @@ function testConfig(overrides: Partial<NatsQueueConfig> = {}): NatsQueueConfig {
     ackWait: 1,
     retryDelay: 0.2,
     ...overrides,
-  }) as NatsQueueConfig;
+  }) as NamedConfig;
 }
 
 async function deleteStream(stream: string): Promise<void> {
@@ -33,18 +36,18 @@ async function deleteStream(stream: string): Promise<void> {
   }
 }
 
-function createProvider(config: NatsQueueConfig) {
-  return plugin.create({ config, logger: silent, clock: { now: () => new Date() }, configDir: process.cwd() });
+function createProvider(config: NatsQueueConfig, installationId?: string) {
+  return plugin.create({ config, logger: silent, clock: { now: () => new Date() }, configDir: process.cwd(), installationId });
 }
 
 describe('queue-nats config', () => {
   it('fills in the documented defaults', () => {
     const config = Value.Default(natsQueueConfigSchema, {});
+    // The stream and the subject prefix have defaults too (DEPLOYDB, ""), applied by the
+    // provider: whether they were written decides what a clash with another installation does.
     expect(config).toEqual({
       servers: 'nats://127.0.0.1:4222',
-      stream: 'DEPLOYDB',
       subjects: ['deploydb.>'],
-      subjectPrefix: '',
       ackWait: 30,
       maxDeliver: -1,
       retryDelay: 1,
@@ -158,6 +161,111 @@ describe.runIf(await servicesAvailable(NATS))('queue-nats against NATS JetStream
       await expect(provider.publish('other.thing', {}, { id: randomUUID() })).rejects.toThrow(/not captured by stream/);
       await expect(provider.publish('deploydb.*', {}, { id: randomUUID() })).rejects.toThrow(/invalid event type/);
       await expect(provider.subscribe('deploydb.>.x', { group: 'g' }, async () => {})).rejects.toThrow(/invalid subject pattern/);
+    });
+
+    describe('one installation per stream', () => {
+      const A = '3f2a9c1b-0d12-4e5f-8a6b-7c8d9e0f1a2b';
+      const B = 'b0b0b0b0-1111-4222-8333-444455556666';
+
+      async function streamInfo(stream: string) {
+        const nc = await connect({ servers: serviceUrls.nats });
+        try {
+          return await (await jetstreamManager(nc)).streams.info(stream);
+        } finally {
+          await nc.close();
+        }
+      }
+
+      async function startedAs(installationId: string | undefined, config: NamedConfig) {
+        const provider = await createProvider(config, installationId);
+        cleanups.push(() => provider.stop());
+        await provider.start();
+        return provider;
+      }
+
+      it('claims a configured stream for its installation, which another installation may then not use', async () => {
+        const config = testConfig();
+        cleanups.push(() => deleteStream(config.stream));
+        const owner = await startedAs(A, config);
+        expect((await streamInfo(config.stream)).config.description).toBe(`DeployDB events of DeployDB installation ${A}`);
+        expect(await owner.health()).toEqual({ status: 'ok', detail: `stream ${config.stream}, subjects ${config.subjectPrefix}deploydb.>` });
+
+        const intruder = await createProvider(config, B);
+        await expect(intruder.start()).rejects.toThrow(`stream ${config.stream} belongs to DeployDB installation ${A}, not to this one (${B})`);
+        expect((await intruder.health()).status).toBe('down');
+        // The owner itself starts again on it.
+        await owner.stop();
+        await startedAs(A, config);
+      });
+
+      it('claims an existing stream that no installation owns, keeping its description', async () => {
+        const config = testConfig();
+        const nc = await connect({ servers: serviceUrls.nats });
+        try {
+          await (await jetstreamManager(nc)).streams.add({ name: config.stream, subjects: [`${config.subjectPrefix}deploydb.>`], description: 'events of the shop' });
+        } finally {
+          await nc.close();
+        }
+        cleanups.push(() => deleteStream(config.stream));
+        await startedAs(A, config);
+        expect((await streamInfo(config.stream)).config.description).toBe(`events of the shop (DeployDB installation ${A})`);
+      });
+
+      it('names a subscription group after the installation, taking over the position of the group as it was named before', async () => {
+        const config = testConfig();
+        cleanups.push(() => deleteStream(config.stream));
+        const publish = async (provider: { publish: (type: string, event: Record<string, unknown>, options: { id: string }) => Promise<void> }, n: number) => {
+          const id = randomUUID();
+          await provider.publish('deploydb.deployment.created', { id, n }, { id });
+          return id;
+        };
+        // Before: no installation, consumers named after group and pattern only.
+        const before = await createProvider(config);
+        await before.start();
+        const handled: number[] = [];
+        const subscription = await before.subscribe('deploydb.>', { group: 'webhooks' }, async (message) => {
+          handled.push(message.event.n as number);
+        });
+        for (const n of [1, 2, 3]) await publish(before, n);
+        const deadline = Date.now() + 5000;
+        while (handled.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(handled).toEqual([1, 2, 3]);
+        await subscription.close();
+        for (const n of [4, 5]) await publish(before, n);
+        await before.stop();
+
+        // After: the group continues with what its old consumer had not taken.
+        const after = await startedAs(A, config);
+        const seen: number[] = [];
+        await after.subscribe('deploydb.>', { group: 'webhooks' }, async (message) => {
+          seen.push(message.event.n as number);
+        });
+        const until = Date.now() + 5000;
+        while (seen.length < 2 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(seen).toEqual([4, 5]);
+        const nc = await connect({ servers: serviceUrls.nats });
+        try {
+          const names: string[] = [];
+          for await (const consumer of (await jetstreamManager(nc)).consumers.list(config.stream)) names.push(consumer.name);
+          expect(names).toHaveLength(1);
+          expect(names[0]).toMatch(/^webhooks_t[0-9a-f]{8}_deploydb_all_3f2a9c1b0d12_[0-9a-f]{10}$/);
+        } finally {
+          await nc.close();
+        }
+      });
+
+      it('names the stream that already captures the subjects a configured stream needs', async () => {
+        const owned = testConfig();
+        cleanups.push(() => deleteStream(owned.stream));
+        await startedAs(A, owned);
+        const clash = testConfig({ subjectPrefix: owned.subjectPrefix });
+        cleanups.push(() => deleteStream(clash.stream));
+        const provider = await createProvider(clash, B);
+        await expect(provider.start()).rejects.toThrow(
+          `stream ${clash.stream} cannot capture ${owned.subjectPrefix}deploydb.>: stream ${owned.stream} of DeployDB installation ${A} already does`,
+        );
+      });
     });
 
     it.runIf(canRestartNats(serviceUrls.nats))('reports health down while NATS is away', async () => {

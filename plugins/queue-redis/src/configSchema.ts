@@ -4,8 +4,10 @@ import { Type, type Static } from '@deploydb/core';
 export const redisQueueConfigSchema = Type.Object(
   {
     url: Type.String({ default: 'redis://127.0.0.1:6379', minLength: 1, description: 'redis:// or rediss:// URL, with credentials and database if needed.' }),
-    stream: Type.String({ default: 'deploydb:events', minLength: 1, description: 'Stream holding every event but triggers.' }),
-    triggerStream: Type.String({ default: 'deploydb:triggers', minLength: 1, description: 'Stream holding types under deploydb.trigger.' }),
+    // No schema default for the streams: whether they were written decides what a clash with
+    // another installation does (configured: refuse to start; defaults: derive names of its own).
+    stream: Type.Optional(Type.String({ minLength: 1, description: 'Stream holding every event but triggers; default "deploydb:events".' })),
+    triggerStream: Type.Optional(Type.String({ minLength: 1, description: 'Stream holding types under deploydb.trigger.; default "deploydb:triggers".' })),
     claimIdle: Type.Number({
       default: 30,
       exclusiveMinimum: 0,

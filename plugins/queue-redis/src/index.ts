@@ -7,11 +7,12 @@ import { redisQueueConfigSchema } from './configSchema.js';
 import { RedisQueueProvider } from './redisQueueProvider.js';
 
 export { redisQueueConfigSchema, type RedisQueueConfig } from './configSchema.js';
-export { RedisQueueProvider, TRIGGER_PREFIX, dedupeKey, groupName } from './redisQueueProvider.js';
+export { RedisQueueProvider, TRIGGER_PREFIX, dedupeKey, groupName, type RedisProviderOptions } from './redisQueueProvider.js';
+export { DEFAULT_STREAM, DEFAULT_TRIGGER_STREAM, derivedNames, ownerKey, type StreamNames } from './ownership.js';
 
 export default definePlugin({
   id: '@deploydb/queue-redis',
   kind: 'queue',
   configSchema: redisQueueConfigSchema,
-  create: ({ config, logger }) => new RedisQueueProvider(config, logger),
+  create: ({ config, logger, installationId }) => new RedisQueueProvider(config, logger, { installationId }),
 });

@@ -5,6 +5,17 @@ import { assertPattern, assertSubject, KeyedRunner, subjectMatches } from '@depl
 import type { HealthCheck, Logger, PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '@deploydb/core';
 import type { RedisQueueConfig } from './configSchema.js';
 import { patternMayMatchUnder, patternOnlyUnder } from './subjects.js';
+import {
+  CLAIM_SCRIPT,
+  DEFAULT_STREAM,
+  DEFAULT_TRIGGER_STREAM,
+  StreamOwnedElsewhere,
+  derivedNames,
+  entryBefore,
+  installationTag,
+  ownerKey,
+  type StreamNames,
+} from './ownership.js';
 
 /** Types under this prefix go to the trigger stream. */
 export const TRIGGER_PREFIX = 'deploydb.trigger.';
@@ -36,21 +47,56 @@ interface PublishCommand {
   deploydbPublish(stream: string, marker: string, windowMs: number, maxLen: number, ...fields: string[]): Promise<string | null>;
 }
 
+interface ClaimCommand {
+  deploydbClaim(streams: number, ...keysThenInstallation: string[]): Promise<[number, string] | null>;
+}
+
+/** What the kernel tells a provider besides its config. */
+export interface RedisProviderOptions {
+  /**
+   * The installation this provider serves. With it, the streams are claimed for the installation
+   * and consumer groups are named after it; without it (a provider made outside a kernel), neither.
+   */
+  installationId?: string;
+}
+
+/** Why the streams have the names they have: configured, the defaults, or derived (the defaults belong to another installation). */
+type NamesOrigin = { kind: 'configured' | 'defaults' } | { kind: 'derived'; defaultOwner: string };
+
 type Handler = (message: QueueMessage) => Promise<void>;
 
 /**
  * A `QueueProvider` over Redis Streams: events go to one stream (triggers to another) with the
  * fields `type`, `event` (the JSON) and `id`; each subscription group is a consumer group.
+ *
+ * One installation, its own streams: a key next to each stream (`<stream>:owner`) names the
+ * installation that owns it (the first to use it). A start that finds a configured stream owned
+ * by another installation fails, naming it; with the default names, a second installation
+ * derives names of its own.
  */
 export class RedisQueueProvider implements QueueProvider {
   private main: Redis | undefined;
   private readonly subscriptions = new Set<RedisSubscription>();
   private down = false;
+  private readonly installationId: string | undefined;
+  private names: StreamNames;
+  private origin: NamesOrigin;
 
   constructor(
     private readonly config: RedisQueueConfig,
     private readonly logger: Logger,
-  ) {}
+    options: RedisProviderOptions = {},
+  ) {
+    this.installationId = options.installationId;
+    const configured = config.stream !== undefined || config.triggerStream !== undefined;
+    this.names = { stream: config.stream ?? DEFAULT_STREAM, triggerStream: config.triggerStream ?? DEFAULT_TRIGGER_STREAM };
+    this.origin = { kind: configured ? 'configured' : 'defaults' };
+  }
+
+  /** The streams in use (known for sure once started). */
+  get streamNames(): StreamNames {
+    return { ...this.names };
+  }
 
   /** Connects; ioredis reconnects by itself afterwards, with backoff, forever. */
   async start(): Promise<void> {
@@ -63,6 +109,7 @@ export class RedisQueueProvider implements QueueProvider {
       retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5000),
     });
     main.defineCommand('deploydbPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
+    main.defineCommand('deploydbClaim', { lua: CLAIM_SCRIPT });
     main.on('error', (error: Error) => {
       if (!this.down) this.logger.warn({ err: error.message }, 'Redis connection error');
     });
@@ -73,17 +120,61 @@ export class RedisQueueProvider implements QueueProvider {
       }
     });
     main.on('ready', () => {
-      if (this.down) this.logger.info({}, 'reconnected to Redis');
+      if (this.down) {
+        this.logger.info({}, 'reconnected to Redis');
+        // A server that came back without its data lost the owner keys too: record them again.
+        void this.claimStreams(main, true).catch((error: unknown) => this.logger.error({ err: errorText(error) }, 'could not claim the streams again after a reconnect'));
+      }
       this.down = false;
     });
     try {
       await main.connect();
+      await this.claimStreams(main);
     } catch (error) {
       main.disconnect();
       throw error;
     }
     this.main = main;
-    this.logger.info({ stream: this.config.stream, triggerStream: this.config.triggerStream }, 'connected to Redis');
+    this.logger.info({ ...this.names, installationId: this.installationId }, 'connected to Redis');
+  }
+
+  /**
+   * Settles which streams this installation uses and records it as their owner. With the default
+   * names already owned by another installation, takes names derived from its own id (logged
+   * loudly, shown by `health`); configured names owned by another fail the start.
+   */
+  private async claimStreams(main: Redis, again = false): Promise<void> {
+    const installationId = this.installationId;
+    if (!installationId) return;
+    const claim = async () => {
+      const streams = [this.names.stream, this.names.triggerStream];
+      const refused = await (main as unknown as ClaimCommand).deploydbClaim(streams.length, ...streams.map(ownerKey), installationId);
+      if (refused) throw new StreamOwnedElsewhere(streams[Number(refused[0]) - 1]!, String(refused[1]), installationId);
+    };
+    try {
+      await claim();
+    } catch (error) {
+      if (!(error instanceof StreamOwnedElsewhere)) throw error;
+      // Running already, on names settled at start: keep them, and say loudly that they were taken.
+      if (again) throw error;
+      if (this.origin.kind === 'configured') {
+        throw new Error(
+          `${error.message}: two installations must not share a stream, or each would take the other's events. ` +
+            `Set queue.config.stream and queue.config.triggerStream to names of this installation's own, ` +
+            `or point database.url at the database of installation ${error.owner} if this is one of its instances`,
+        );
+      }
+      const derived = derivedNames(installationId);
+      this.logger.warn(
+        { owner: error.owner, installationId, ...derived },
+        `Redis stream ${error.stream} belongs to DeployDB installation ${error.owner}: this installation uses streams ` +
+          `${derived.stream} and ${derived.triggerStream} instead; subscribers of its events must read them there ` +
+          '(set queue.config.stream and triggerStream to choose these names yourself)',
+      );
+      this.names = derived;
+      this.origin = { kind: 'derived', defaultOwner: error.owner };
+      await claim();
+    }
   }
 
   /** Closes every subscription (waiting for handlers in flight), then closes the connection. */
@@ -100,14 +191,16 @@ export class RedisQueueProvider implements QueueProvider {
     this.down = false;
   }
 
-  /** `ok` when Redis answers PING within a second; `down` otherwise or when stopped. */
+  /** `ok` when Redis answers PING within a second, naming the streams in use; `down` otherwise or when stopped. */
   async health(): Promise<HealthCheck> {
     const main = this.main;
     if (!main) return { status: 'down', detail: 'not connected to Redis' };
     if (main.status !== 'ready') return { status: 'down', detail: `Redis connection is ${main.status}` };
     try {
       await withTimeout(main.ping(), HEALTH_TIMEOUT_MS);
-      return { status: 'ok' };
+      const where = `streams ${this.names.stream} and ${this.names.triggerStream}`;
+      if (this.origin.kind !== 'derived') return { status: 'ok', detail: where };
+      return { status: 'ok', detail: `${where} (derived from this installation's id: ${DEFAULT_STREAM} belongs to installation ${this.origin.defaultOwner})` };
     } catch (error) {
       return { status: 'down', detail: `Redis does not answer PING: ${errorText(error)}` };
     }
@@ -138,13 +231,14 @@ export class RedisQueueProvider implements QueueProvider {
     const main = this.requireMain();
     assertPattern(pattern);
     const streams: string[] = [];
-    if (!patternOnlyUnder(pattern, TRIGGER_TOKENS)) streams.push(this.config.stream);
-    if (patternMayMatchUnder(pattern, TRIGGER_TOKENS)) streams.push(this.config.triggerStream);
-    const group = groupName(options.group, pattern);
+    if (!patternOnlyUnder(pattern, TRIGGER_TOKENS)) streams.push(this.names.stream);
+    if (patternMayMatchUnder(pattern, TRIGGER_TOKENS)) streams.push(this.names.triggerStream);
+    const group = groupName(options.group, pattern, this.installationId);
     const consumer = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const subscription = new RedisSubscription(main, handler, {
       streams,
       group,
+      legacyGroup: this.installationId ? groupName(options.group, pattern) : undefined,
       consumer,
       pattern,
       concurrency: this.config.concurrency,
@@ -165,7 +259,7 @@ export class RedisQueueProvider implements QueueProvider {
   }
 
   private streamFor(type: string): string {
-    return type.startsWith(TRIGGER_PREFIX) ? this.config.triggerStream : this.config.stream;
+    return type.startsWith(TRIGGER_PREFIX) ? this.names.triggerStream : this.names.stream;
   }
 
   private requireMain(): Redis {
@@ -182,14 +276,19 @@ export function dedupeKey(stream: string, id: string): string {
 /**
  * The consumer group of a subscription. The pattern is part of it: one group subscribing with
  * two patterns must not have one subscription acknowledge (as not matching) what the other needs.
+ * So is the installation, so that installations never share a group whatever their groups are
+ * called. Without an installation: the name groups had before installations were told apart,
+ * which is also how an upgrade finds them.
  */
-export function groupName(group: string, pattern: string): string {
-  return `${group}:${pattern}`;
+export function groupName(group: string, pattern: string, installationId?: string): string {
+  return installationId === undefined ? `${group}:${pattern}` : `${group}@${installationTag(installationId)}:${pattern}`;
 }
 
 interface SubscriptionSettings {
   streams: string[];
   group: string;
+  /** The group's name from before groups were named after their installation, to take its position over. */
+  legacyGroup: string | undefined;
   consumer: string;
   pattern: string;
   concurrency: number;
@@ -268,15 +367,37 @@ class RedisSubscription {
     this.settings.onClosed();
   }
 
-  /** `0`, not `$`: a group sees what was published before its first subscriber came. */
+  /**
+   * `0`, not `$`: a group sees what was published before its first subscriber came. A group the
+   * subscription had before groups were named after their installation hands its position over
+   * (from its oldest unacknowledged entry), so that an upgrade neither delivers the whole stream
+   * again nor skips what was not yet acknowledged.
+   */
   private async ensureGroups(): Promise<void> {
+    const { group, legacyGroup, logger } = this.settings;
     for (const stream of this.settings.streams) {
+      const legacyStart = legacyGroup ? await this.positionOf(stream, legacyGroup) : undefined;
       try {
-        await this.reader.call('XGROUP', 'CREATE', stream, this.settings.group, '0', 'MKSTREAM');
+        await this.reader.call('XGROUP', 'CREATE', stream, group, legacyStart ?? '0', 'MKSTREAM');
       } catch (error) {
         if (!errorText(error).includes('BUSYGROUP')) throw error;
+        continue;
+      }
+      if (legacyStart !== undefined) {
+        await this.reader.call('XGROUP', 'DESTROY', stream, legacyGroup!).catch(() => undefined);
+        logger.info({ stream, from: legacyGroup, start: legacyStart }, 'consumer group renamed for this installation; it goes on from where the old one was');
       }
     }
+  }
+
+  /** Where a group created in place of `name` must start: before its oldest pending entry, else after its last delivered one. */
+  private async positionOf(stream: string, name: string): Promise<string | undefined> {
+    const groups = await this.reader.call('XINFO', 'GROUPS', stream).catch(() => []);
+    const fields = (Array.isArray(groups) ? groups : []).map((entry) => flatFields(entry)).find((g) => g.name === name);
+    if (!fields) return undefined;
+    const pending = await this.reader.call('XPENDING', stream, name);
+    const oldest = Array.isArray(pending) && Number(pending[0]) > 0 ? String(pending[1]) : undefined;
+    return oldest ? entryBefore(oldest) : String(fields['last-delivered-id'] ?? '0');
   }
 
   private async run(): Promise<void> {
@@ -468,6 +589,14 @@ function parseEntries(reply: unknown): Array<[string, Record<string, string>]> {
     out.push([String(item[0]), fields]);
   }
   return out;
+}
+
+/** A reply of alternating names and values (XINFO) as a record. */
+function flatFields(reply: unknown): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (!Array.isArray(reply)) return fields;
+  for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = reply[i + 1];
+  return fields;
 }
 
 function parseObject(text: string | undefined): Record<string, unknown> | undefined {

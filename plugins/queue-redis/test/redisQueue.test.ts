@@ -4,13 +4,16 @@ import Value from 'typebox/value';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger, QueueMessage } from '@deploydb/core';
 import { REDIS, queueProviderContract, serviceUrls, servicesAvailable } from '@deploydb/core/testing';
-import plugin, { dedupeKey, groupName, redisQueueConfigSchema, type RedisQueueConfig } from '../src/index.js';
+import plugin, { dedupeKey, groupName, ownerKey, redisQueueConfigSchema, type RedisQueueConfig } from '../src/index.js';
 import { canRestartRedis, ensureRedisRunning, restartRedis } from './redisServer.js';
 
 const silent: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
+/** A configuration whose streams are written in it. */
+type NamedConfig = RedisQueueConfig & { stream: string; triggerStream: string };
+
 /** A configuration of its own for one test: unique stream names, short timings. */
-function testConfig(overrides: Partial<RedisQueueConfig> = {}): RedisQueueConfig & { prefix: string } {
+function testConfig(overrides: Partial<RedisQueueConfig> = {}): NamedConfig & { prefix: string } {
   const prefix = `deploydb-qtest:${randomUUID().slice(0, 8)}`;
   const config = Value.Default(redisQueueConfigSchema, {
     url: serviceUrls.redis,
@@ -20,12 +23,12 @@ function testConfig(overrides: Partial<RedisQueueConfig> = {}): RedisQueueConfig
     blockMs: 500,
     retryDelay: 0.2,
     ...overrides,
-  }) as RedisQueueConfig;
+  }) as NamedConfig;
   return Object.assign(config, { prefix });
 }
 
-function createProvider(config: RedisQueueConfig) {
-  return plugin.create({ config, logger: silent, clock: { now: () => new Date() }, configDir: process.cwd() });
+function createProvider(config: RedisQueueConfig, installationId?: string) {
+  return plugin.create({ config, logger: silent, clock: { now: () => new Date() }, configDir: process.cwd(), installationId });
 }
 
 /** Deletes every key a test made under its prefix. */
@@ -55,10 +58,10 @@ function fieldsOf(flat: string[]): Record<string, string> {
 describe('queue-redis config', () => {
   it('fills in the documented defaults', () => {
     const config = Value.Default(redisQueueConfigSchema, {});
+    // The streams have defaults too (deploydb:events, deploydb:triggers), applied by the provider:
+    // whether they were written decides what a clash with another installation does.
     expect(config).toEqual({
       url: 'redis://127.0.0.1:6379',
-      stream: 'deploydb:events',
-      triggerStream: 'deploydb:triggers',
       claimIdle: 30,
       blockMs: 2000,
       maxLen: 1_000_000,
@@ -194,6 +197,87 @@ describe.runIf(await servicesAvailable(REDIS))('queue-redis against Redis', () =
       await new Promise((resolve) => setTimeout(resolve, 2500));
       expect(deliveries).toEqual([event.id]);
     }, 15_000);
+
+    describe('one installation per stream', () => {
+      const A = '3f2a9c1b-0d12-4e5f-8a6b-7c8d9e0f1a2b';
+      const B = 'b0b0b0b0-1111-4222-8333-444455556666';
+
+      async function startedAs(installationId: string | undefined, config: NamedConfig & { prefix: string }) {
+        const provider = await createProvider(config, installationId);
+        cleanups.push(() => provider.stop());
+        await provider.start();
+        return provider;
+      }
+
+      it('claims configured streams for its installation, which another installation may then not use', async () => {
+        const config = testConfig();
+        cleanups.push(() => deleteKeys(admin, config.prefix));
+        const owner = await startedAs(A, config);
+        expect(await admin.get(ownerKey(config.stream))).toBe(A);
+        expect(await admin.get(ownerKey(config.triggerStream))).toBe(A);
+        expect(await owner.health()).toEqual({ status: 'ok', detail: `streams ${config.stream} and ${config.triggerStream}` });
+
+        const intruder = await createProvider(config, B);
+        await expect(intruder.start()).rejects.toThrow(`Redis stream ${config.stream} belongs to DeployDB installation ${A}, not to this one (${B})`);
+        // Nothing was claimed by the refused start, not even a stream of the two nobody owned.
+        const other = testConfig({ stream: config.stream });
+        cleanups.push(() => deleteKeys(admin, other.prefix));
+        await expect((await createProvider(other, B)).start()).rejects.toThrow(`belongs to DeployDB installation ${A}`);
+        expect(await admin.exists(ownerKey(other.triggerStream))).toBe(0);
+        await owner.stop();
+        await startedAs(A, config);
+      });
+
+      it('claims an existing stream that no installation owns', async () => {
+        const config = testConfig();
+        cleanups.push(() => deleteKeys(admin, config.prefix));
+        await admin.xadd(config.stream, '*', 'type', 'deploydb.deployment.created', 'event', '{}', 'id', randomUUID());
+        await startedAs(A, config);
+        expect(await admin.get(ownerKey(config.stream))).toBe(A);
+      });
+
+      it('names a subscription group after the installation, taking over the position of the group as it was named before', async () => {
+        const config = testConfig();
+        cleanups.push(() => deleteKeys(admin, config.prefix));
+        const publish = async (provider: { publish: (type: string, event: Record<string, unknown>, options: { id: string }) => Promise<void> }, n: number) => {
+          const id = randomUUID();
+          await provider.publish('deploydb.deployment.created', { id, n }, { id });
+        };
+        // Before: no installation, groups named after group and pattern only. The third message's
+        // handler fails, so it is still pending when the process goes.
+        const before = await createProvider(config);
+        await before.start();
+        const handled: number[] = [];
+        await before.subscribe('deploydb.>', { group: 'webhooks' }, async (message) => {
+          handled.push(message.event.n as number);
+          if (message.event.n === 3) throw new Error('not now');
+        });
+        for (const n of [1, 2, 3]) await publish(before, n);
+        await waitUntil(() => handled.length >= 3, 5000, 'three deliveries');
+        await before.stop();
+        await publish(await startedPublisher(config), 4);
+
+        const after = await startedAs(A, config);
+        const seen: number[] = [];
+        await after.subscribe('deploydb.>', { group: 'webhooks' }, async (message) => {
+          seen.push(message.event.n as number);
+        });
+        await waitUntil(() => seen.length >= 2, 5000, 'the pending and the new message');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(seen).toEqual([3, 4]);
+        const groups = ((await admin.call('XINFO', 'GROUPS', config.stream)) as unknown[][]).map((g) => String(g[g.indexOf('name') + 1]));
+        expect(groups).toEqual([groupName('webhooks', 'deploydb.>', A)]);
+        expect(groups[0]).toBe('webhooks@3f2a9c1b0d12:deploydb.>');
+      });
+
+      /** A provider without installation, started, for publishing only. */
+      async function startedPublisher(config: NamedConfig & { prefix: string }) {
+        const provider = await createProvider(config);
+        cleanups.push(() => provider.stop());
+        await provider.start();
+        return provider;
+      }
+    });
 
     it.runIf(canRestartRedis(serviceUrls.redis))('reports health down and refuses publishes while Redis is away', async () => {
       const { provider } = await started();

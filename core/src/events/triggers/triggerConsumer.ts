@@ -2,6 +2,7 @@ import { isDeployDbError } from '../../errors.js';
 import { httpStatusOf } from '../../errorResponse.js';
 import type { Logger } from '../../plugin-api/logger.js';
 import type { Caller } from '../../plugin-api/promotion.js';
+import { PendingAudit } from '../../domain/audit.js';
 import type { QueueMessage, QueueProvider, Subscription } from '../../plugin-api/queue.js';
 import type { TriggerService } from './triggerService.js';
 
@@ -11,6 +12,14 @@ export const TRIGGER_GROUP = 'deploydb-triggers';
 
 /** Who a trigger from the bus reports as: CI, by the name `bus` (it shows as the actor of a promotion report). */
 export const BUS_CALLER: Caller = Object.freeze({ name: 'bus', roles: Object.freeze(['ci'] as const) });
+
+/**
+ * The audit entry of a trigger from the bus: recorded as the same event posted to
+ * `POST /api/triggers` by `bus` would be (outcome 202, the event's own status in `detail`).
+ */
+function busAudit(message: QueueMessage): PendingAudit {
+  return new PendingAudit(BUS_CALLER.name!, 'trigger', 202, () => ({ target: 'triggers', detail: { via: 'bus', messageId: message.id } }));
+}
 
 /** The queue to consume, the service that handles each trigger, and where to log. */
 export interface TriggerConsumerOptions {
@@ -49,7 +58,7 @@ export class TriggerConsumer {
     const where = { messageId: message.id, subject: message.type, deliveryCount: message.deliveryCount };
     let result;
     try {
-      [result] = (await this.options.service.handle([message.event], BUS_CALLER)).results;
+      [result] = (await this.options.service.handle([message.event], BUS_CALLER, busAudit(message))).results;
     } catch (error) {
       if (isDeployDbError(error) && httpStatusOf(error.code) < 500) {
         logger.warn({ ...where, error: { code: error.code, message: error.message, details: error.details } }, 'trigger from the bus refused; dropped');

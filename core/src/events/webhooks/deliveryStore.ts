@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import type { Database } from '../../store/database.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
 
 /*
  * The `webhook_delivery` table, in plain SQL: the dispatcher inserts, the sender claims and
@@ -223,8 +224,8 @@ export async function findDelivery(db: Database, id: number): Promise<Delivery |
  * Makes a failed delivery pending again, due now, with `attempts` more tries. Answers the
  * delivery, or null when it is not (or no longer) failed.
  */
-export async function requeueFailed(db: Database, id: number, attempts: number): Promise<Delivery | null> {
-  const rows = await db.em().execute<DeliveryRow[]>(
+export async function requeueFailed(em: EntityManager, id: number, attempts: number): Promise<Delivery | null> {
+  const rows = await em.execute<DeliveryRow[]>(
     `update webhook_delivery set status = 'pending', max_attempts = attempts + ?, next_attempt_at = now(), locked_until = null, updated_at = now()
       where id = ? and status = 'failed'
       returning ${VIEW_COLUMNS}`,

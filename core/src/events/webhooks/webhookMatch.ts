@@ -27,6 +27,16 @@ export function environmentOf(type: string, data: unknown): string | null {
   return typeof environment === 'string' ? environment : null;
 }
 
+/** The service of the deployment or flow an event is about, or null for artifact events. */
+export function serviceOf(type: string, data: unknown): string | null {
+  const short = type.slice(PREFIX.length);
+  if (!short.startsWith('deployment.') && !short.startsWith('promotion.') && !short.startsWith('flow.')) return null;
+  if (typeof data !== 'object' || data === null) return null;
+  const record = data as { service?: unknown; deployment?: { service?: unknown } | null };
+  const service = record.service ?? record.deployment?.service;
+  return typeof service === 'string' ? service : null;
+}
+
 /**
  * Events that must reach one URL in the order they happened share a key: one deployment's
  * events (`deployments/12`, `deployments/12/promotions/3`), one artifact's, one flow's. Taken

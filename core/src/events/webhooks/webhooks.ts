@@ -37,7 +37,7 @@ export class Webhooks {
       logger: options.logger,
       onDeliveriesStored: () => this.sender.wake(),
     });
-    this.deliveries = new WebhookDeliveries({ db: options.db, config: options.config, onRequeued: () => this.sender.wake() });
+    this.deliveries = new WebhookDeliveries({ db: options.db, config: options.config, clock: options.clock, onRequeued: () => this.sender.wake() });
   }
 
   /** Starts sending what is due (deliveries left from before a restart too), then takes events from the queue. */

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { ArtifactInput } from '../../domain/inputs.js';
+import type { Registration } from '../../domain/ledger.js';
 import { ArtifactSchema, FlowSchema } from '../../domain/shapes.js';
 import { notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
@@ -26,8 +27,13 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
         201: { description: 'Registered', schema: Type.Intersect([ArtifactSchema, Type.Object({ flows: Type.Array(FlowSchema) })]), headers: { Location: 'the artifact URL' } },
       },
       errors: [404, 409, 413, 415, 422],
-      async handler({ body, c }) {
-        const { artifact, flows } = await api.ledger.registerArtifact(body);
+      audit: {
+        action: 'artifact.register',
+        target: (_, answer?: Registration) => (answer ? `artifacts/${answer.artifact.id}` : 'artifacts'),
+        detail: ({ body }) => (body ? { group: body.group, name: body.name, version: body.version } : {}),
+      },
+      async handler({ body, audit, c }) {
+        const { artifact, flows } = await api.ledger.registerArtifact(body, audit);
         return json(c, 201, { ...artifact, flows }, { location: `/api/artifacts/${artifact.id}` });
       },
     }),

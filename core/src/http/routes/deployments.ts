@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { DeploymentReportInput, DirectDeploymentInput, PromotionReportInput } from '../../domain/inputs.js';
-import { DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, PromotionResultSchema } from '../../domain/shapes.js';
+import { DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, PromotionResultSchema, type Deployment, type PromotionResult } from '../../domain/shapes.js';
 import { notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeCursor, keysetPage, PageQuery, pageOf } from '../pagination.js';
@@ -12,6 +12,12 @@ export const DeploymentFilterQuery = {
   status: Type.Optional(literalUnion(DEPLOYMENT_STATUSES)),
   artifact: Type.Optional(IdParam),
 };
+
+/** What an auditor needs of a recorded deployment: where, what, which kind and status. */
+function recordedDetail(body: DirectDeploymentInput): Record<string, unknown> {
+  const artifact = body.artifactId !== undefined ? { artifactId: body.artifactId } : { artifact: body.artifact };
+  return { service: body.service, environment: body.environment, ...artifact, kind: body.kind, status: body.status ?? 'CREATED' };
+}
 
 export function deploymentRoutes(api: ApiContext): RouteSpec[] {
   return [
@@ -42,8 +48,13 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
       body: DirectDeploymentInput,
       responses: { 201: { description: 'The deployment recorded', schema: DeploymentSchema, headers: { Location: 'the deployment URL' } } },
       errors: [404, 413, 415, 422],
-      async handler({ body, c }) {
-        const deployment = await api.ledger.recordDeployment(body as DirectDeploymentInput);
+      audit: {
+        action: 'deployment.record',
+        target: (_, answer?: Deployment) => (answer ? `deployments/${answer.id}` : 'deployments'),
+        detail: ({ body }) => (body ? recordedDetail(body as DirectDeploymentInput) : {}),
+      },
+      async handler({ body, audit, c }) {
+        const deployment = await api.ledger.recordDeployment(body as DirectDeploymentInput, audit);
         return json(c, 201, deployment, { location: `/api/deployments/${deployment.id}` });
       },
     }),
@@ -73,8 +84,13 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
       body: DeploymentReportInput,
       responses: { 200: { description: 'The deployment after the report', schema: DeploymentSchema } },
       errors: [404, 409, 422],
-      async handler({ params, body, c }) {
-        return json(c, 200, await api.ledger.reportDeployment(params.id, body));
+      audit: {
+        action: 'deployment.report',
+        target: ({ params }) => `deployments/${params.id}`,
+        detail: ({ body }) => (body ? { status: body.status } : {}),
+      },
+      async handler({ params, body, audit, c }) {
+        return json(c, 200, await api.ledger.reportDeployment(params.id, body, audit));
       },
     }),
     defineRoute({
@@ -88,8 +104,13 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
       body: PromotionReportInput,
       responses: { 201: { description: 'The promotion result after the report', schema: PromotionResultSchema } },
       errors: [403, 404, 409, 422],
-      async handler({ params, body, caller, c }) {
-        return json(c, 201, await api.ledger.reportPromotion(params.id, body, caller));
+      audit: {
+        action: 'promotion.report',
+        target: ({ params }, answer?: PromotionResult) => (answer ? `deployments/${params.id}/promotions/${answer.id}` : `deployments/${params.id}`),
+        detail: ({ body }) => (body ? { promotion: body.name, status: body.status } : {}),
+      },
+      async handler({ params, body, caller, audit, c }) {
+        return json(c, 201, await api.ledger.reportPromotion(params.id, body, caller, audit));
       },
     }),
     defineRoute({

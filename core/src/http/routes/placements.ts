@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { RollbackInput } from '../../domain/inputs.js';
-import { ArtifactSchema, DEPLOYMENT_KINDS, DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion } from '../../domain/shapes.js';
+import { ArtifactSchema, DEPLOYMENT_KINDS, DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, type Deployment } from '../../domain/shapes.js';
 import { DeployDbError, notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, PageQuery } from '../pagination.js';
@@ -173,8 +173,18 @@ export function placementRoutes(api: ApiContext): RouteSpec[] {
       body: RollbackInput,
       responses: { 201: { description: 'The rollback deployment, CREATED', schema: DeploymentSchema, headers: { Location: 'the deployment URL' } } },
       errors: [404, 409, 413, 415, 422],
-      async handler({ params, body, c }) {
-        const deployment = await api.ledger.rollback(params.name, params.env, body);
+      audit: {
+        action: 'deployment.rollback',
+        target: ({ params }, answer?: Deployment) => (answer ? `deployments/${answer.id}` : `services/${params.name}/environments/${params.env}`),
+        detail: ({ params, body }, answer?: Deployment) => ({
+          service: params.name,
+          environment: params.env,
+          ...(body?.to !== undefined ? { to: body.to } : {}),
+          ...(answer ? { artifactId: answer.artifact.id } : {}),
+        }),
+      },
+      async handler({ params, body, audit, c }) {
+        const deployment = await api.ledger.rollback(params.name, params.env, body, audit);
         return json(c, 201, deployment, { location: `/api/deployments/${deployment.id}` });
       },
     }),

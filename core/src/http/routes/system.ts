@@ -1,10 +1,11 @@
 import Type from 'typebox';
-import type { ApiContext } from '../apiContext.js';
+import type { ApiContext, Reloaded } from '../apiContext.js';
 import { defineRoute, json, type RouteSpec } from '../route.js';
 
 const HealthSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]),
   checks: Type.Record(Type.String(), Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) })),
+  installationId: Type.String({ format: 'uuid', description: 'This installation (kept in its database); its bus names and consumer groups are its own' }),
 });
 
 /** Health, metrics, the API description, and admin reload. */
@@ -20,7 +21,7 @@ export function systemRoutes(api: ApiContext): RouteSpec[] {
       responses: { 200: { description: 'Ready', schema: HealthSchema }, 503: { description: 'Not ready (starting, stopping, or a component down)', schema: HealthSchema } },
       async handler({ c }) {
         const report = await api.health();
-        return json(c, report.ready ? 200 : 503, { status: report.status, checks: report.checks });
+        return json(c, report.ready ? 200 : 503, { status: report.status, checks: report.checks, installationId: report.installationId });
       },
     }),
     defineRoute({
@@ -30,7 +31,7 @@ export function systemRoutes(api: ApiContext): RouteSpec[] {
       tag: 'system',
       summary: 'Prometheus metrics',
       roles: 'public',
-      responses: { 200: { description: 'Prometheus text format', mediaType: 'text/plain', schema: Type.String() } },
+      responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain', schema: Type.String() } },
       async handler({ c }) {
         const { contentType, body } = await api.metricsText();
         return c.newResponse(body, 200, { 'content-type': contentType });
@@ -65,8 +66,13 @@ export function systemRoutes(api: ApiContext): RouteSpec[] {
       roles: ['admin'],
       responses: { 200: { description: 'Reloaded', schema: Type.Object({ status: Type.Literal('reloaded') }) } },
       errors: [401, 403, 422],
-      async handler({ c }) {
-        await api.reload();
+      audit: {
+        action: 'config.reload',
+        target: () => 'config',
+        detail: (_, answer?: Reloaded) => (answer ? { snapshotId: answer.snapshotId } : {}),
+      },
+      async handler({ audit, c }) {
+        await api.reload(audit);
         return json(c, 200, { status: 'reloaded' });
       },
     }),

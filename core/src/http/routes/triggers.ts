@@ -35,8 +35,14 @@ export function triggerRoutes(triggers: Pick<TriggerService, 'handleBody'>): Rou
       body: TriggerBody,
       responses: { 202: { description: 'One result per event, in order', schema: TriggerResponseSchema } },
       errors: [413, 415, 422],
-      async handler({ body, caller, c }) {
-        return json(c, 202, await triggers.handleBody(body, caller));
+      // Each event gets its own entry (see TriggerService); this one names a request refused whole.
+      audit: {
+        action: 'trigger',
+        target: () => 'triggers',
+        detail: ({ body }) => (body === undefined ? {} : { events: Array.isArray(body) ? body.length : 1 }),
+      },
+      async handler({ body, caller, audit, c }) {
+        return json(c, 202, await triggers.handleBody(body, caller, audit));
       },
     }),
   ];

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { DELIVERY_STATUSES, DeliverySchema } from '../../events/webhooks/deliveryStore.js';
+import { DELIVERY_STATUSES, DeliverySchema, type Delivery } from '../../events/webhooks/deliveryStore.js';
 import type { WebhookDeliveries } from '../../events/webhooks/deliveries.js';
 import { decodeCursor, keysetPage, PageQuery, pageOf } from '../pagination.js';
 import { defineRoute, IdParam, json, type RouteSpec } from '../route.js';
@@ -12,9 +12,11 @@ export function webhookRoutes(deliveries: WebhookDeliveries): RouteSpec[] {
       path: '/api/webhooks/deliveries',
       operationId: 'listWebhookDeliveries',
       tag: 'webhooks',
-      summary: 'List outbound webhook deliveries, optionally of one status',
+      summary: 'List outbound webhook deliveries, optionally of one status (admin: deliveries name receivers’ URLs)',
+      roles: ['admin'],
       query: Type.Object({ status: Type.Optional(Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)))), ...PageQuery }),
       responses: { 200: { description: 'A page of deliveries', schema: pageOf(DeliverySchema) } },
+      errors: [401, 403],
       async handler({ query, c }) {
         const page = await deliveries.list({ status: query.status }, { after: decodeCursor(query.cursor), limit: query.limit ?? 50 });
         return json(c, 200, keysetPage(page));
@@ -30,8 +32,13 @@ export function webhookRoutes(deliveries: WebhookDeliveries): RouteSpec[] {
       params: Type.Object({ id: IdParam }),
       responses: { 202: { description: 'The delivery, pending again', schema: DeliverySchema } },
       errors: [404, 409],
-      async handler({ params, c }) {
-        return json(c, 202, await deliveries.retry(params.id));
+      audit: {
+        action: 'webhook.retry',
+        target: ({ params }) => `webhooks/deliveries/${params.id}`,
+        detail: (_, answer?: Delivery) => (answer ? { eventId: answer.eventId, eventType: answer.eventType } : {}),
+      },
+      async handler({ params, audit, c }) {
+        return json(c, 202, await deliveries.retry(params.id, audit));
       },
     }),
   ];

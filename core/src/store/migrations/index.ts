@@ -5,6 +5,9 @@ import { M003Webhooks } from './m003_webhooks.js';
 import { M004Triggers } from './m004_triggers.js';
 import { M005QueueClaims } from './m005_queue_claims.js';
 import { M006Placements } from './m006_placements.js';
+import { M007EventIds } from './m007_event_ids.js';
+import { M008InstallationAudit } from './m008_installation_audit.js';
+import { M009QueuePointers } from './m009_queue_pointers.js';
 
 /** Every migration, in order. Listed in code so the built package needs no migration files on disk. */
 export const migrationsList: MigrationObject[] = [
@@ -14,4 +17,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'm004_triggers', class: M004Triggers },
   { name: 'm005_queue_claims', class: M005QueueClaims },
   { name: 'm006_placements', class: M006Placements },
+  { name: 'm007_event_ids', class: M007EventIds },
+  { name: 'm008_installation_audit', class: M008InstallationAudit },
+  { name: 'm009_queue_pointers', class: M009QueuePointers },
 ];

@@ -1,78 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Artifact, Deployment, Flow, PromotionResult } from '../domain/shapes.js';
-import {
-  ArtifactEntity,
-  DeploymentEntity,
-  PromotionResultEntity,
-  type ArtifactRow,
-  type DeploymentRow,
-  type FlowRow,
-  type PromotionResultRow,
-} from './entities.js';
+import type { Deployment, Flow } from '../domain/shapes.js';
+import { ArtifactEntity, DeploymentEntity, PromotionResultEntity } from './entities.js';
+import type { ArtifactRow, DeploymentRow, FlowRow, PromotionResultRow } from '../domain/rows.js';
+import { deploymentView, flowView } from '../domain/views.js';
 
-/** Rows to the contract's shapes (CONTRACT §4), and the batched reads that assemble them. */
-
-const iso = (date: Date) => date.toISOString();
 const plain = { disableIdentityMap: true } as const;
 
-export function artifactView(row: ArtifactRow): Artifact {
-  return {
-    id: row.id,
-    group: row.group,
-    name: row.name,
-    version: row.version,
-    sourceUrl: row.sourceUrl,
-    revision: row.revision ?? null,
-    committedAt: row.committedAt ? iso(row.committedAt) : null,
-    createdAt: iso(row.createdAt),
-  };
-}
-
-export function promotionResultView(row: PromotionResultRow): PromotionResult {
-  return {
-    id: row.id,
-    promotion: row.promotion,
-    type: row.type,
-    status: row.status,
-    infoUrl: row.infoUrl,
-    reason: row.reason,
-    actor: row.actor,
-    evidence: row.evidence,
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
-  };
-}
-
-export function deploymentView(row: DeploymentRow, artifact: ArtifactRow, results: readonly PromotionResultRow[]): Deployment {
-  return {
-    id: row.id,
-    flowId: row.flowId,
-    artifact: artifactView(artifact),
-    service: row.service,
-    pipeline: row.pipeline,
-    environment: row.environment,
-    status: row.status,
-    kind: row.kind,
-    reason: row.reason,
-    promotions: [...results].sort((a, b) => a.position - b.position).map(promotionResultView),
-    statusAt: iso(row.statusAt),
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
-  };
-}
-
-export function flowView(row: FlowRow, artifact: ArtifactRow, deployments: Deployment[]): Flow {
-  return {
-    id: row.id,
-    artifact: artifactView(artifact),
-    service: row.service,
-    pipeline: row.pipeline,
-    status: row.status,
-    deployments,
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
-  };
-}
+/** The batched reads that assemble the contract's shapes from rows (domain/views.ts). */
 
 export async function artifactsById(em: EntityManager, ids: Iterable<number>): Promise<Map<number, ArtifactRow>> {
   const unique = [...new Set(ids)];

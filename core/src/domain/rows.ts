@@ -1,0 +1,99 @@
+import type { DeploymentKind, DeploymentStatus, FlowStatus, PromotionStatus } from './shapes.js';
+
+/**
+ * The ledger's records as commands work on them (the store keeps them as tables: store/entities.ts).
+ * Rows reference each other by plain integer ids.
+ */
+
+export interface ArtifactRow {
+  id: number;
+  group: string;
+  name: string;
+  version: string;
+  sourceUrl: string;
+  /** The source revision (e.g. a commit SHA), when CI gave it. */
+  revision: string | null;
+  /** When that revision was committed, when CI gave it: where lead time starts. */
+  committedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface FlowRow {
+  id: number;
+  artifactId: number;
+  service: string;
+  pipeline: string;
+  status: FlowStatus;
+  snapshotId: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface DeploymentRow {
+  id: number;
+  /** The flow that made it; null for a direct deployment. */
+  flowId: number | null;
+  artifactId: number;
+  service: string;
+  /** The flow's pipeline; null for a direct deployment. */
+  pipeline: string | null;
+  environment: string;
+  /** Position of the environment in the flow's pipeline; null for a direct deployment. */
+  stage: number | null;
+  /** The configuration snapshot it was made with (a flow's, copied here so commands need not read the flow). */
+  snapshotId: number;
+  kind: DeploymentKind;
+  status: DeploymentStatus;
+  /** Every status this deployment has had, oldest first: what makes a repeated report a repeat. */
+  history: DeploymentStatus[];
+  reason: string | null;
+  /** When `reason` was reported. */
+  reasonAt: Date | null;
+  /** When it reached its current status. */
+  statusAt: Date;
+  /** When it reached each status (each happens at most once; CREATED is `createdAt`). */
+  startedAt: Date | null;
+  completedAt: Date | null;
+  verifiedAt: Date | null;
+  failedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface PromotionResultRow {
+  id: number;
+  deploymentId: number;
+  /** Config order within the deployment. */
+  position: number;
+  promotion: string;
+  type: string;
+  status: PromotionStatus;
+  infoUrl: string | null;
+  reason: string | null;
+  actor: string | null;
+  /** What the evaluations found (HTTP statuses, build URLs, per-host outcomes). */
+  evidence: Record<string, unknown> | null;
+  /** The plugin's own progress between evaluations. */
+  state: unknown;
+  attempts: number;
+  /** Evaluations in a row that threw or timed out; reset by any answer. */
+  errors: number;
+  /** When the worker should evaluate it next; null while it waits for a report or is settled. */
+  nextCheckAt: Date | null;
+  /** Held by the instance evaluating it until then. */
+  leaseUntil: Date | null;
+  /** When it became SUCCESS or FAILED. */
+  settledAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface PromotionReportRow {
+  id: number;
+  resultId: number;
+  status: 'SUCCESS' | 'FAILED';
+  infoUrl: string | null;
+  reason: string | null;
+  actor: string | null;
+  createdAt: Date;
+}

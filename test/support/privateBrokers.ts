@@ -1,0 +1,94 @@
+/**
+ * A NATS or Redis server of a test's own, on a free loopback port, for tests that need the bus's
+ * default names (stream `DEPLOYDB`, subjects `deploydb.>`, `deploydb:events`): on the shared
+ * servers those names may be in use by anything else running there. Started from the installed
+ * binary, stopped by the test that started it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export type BrokerKind = 'nats' | 'redis';
+
+export interface PrivateBroker {
+  kind: BrokerKind;
+  url: string;
+  stop(): Promise<void>;
+}
+
+const BINARIES: Record<BrokerKind, string[]> = {
+  nats: ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'],
+  redis: ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'],
+};
+
+function binaryOf(kind: BrokerKind): string | undefined {
+  return BINARIES[kind].find((file) => existsSync(file));
+}
+
+/**
+ * True when the broker's binary is installed. Without it: throws under
+ * DEPLOYDB_REQUIRE_SERVICES=1, else says which tests are skipped and why.
+ */
+export function privateBrokerAvailable(kind: BrokerKind): boolean {
+  if (binaryOf(kind)) return true;
+  const what = `${kind === 'nats' ? 'nats-server' : 'redis-server'} is not installed (looked in ${BINARIES[kind].join(', ')})`;
+  if (process.env.DEPLOYDB_REQUIRE_SERVICES === '1') throw new Error(`${what}, and DEPLOYDB_REQUIRE_SERVICES=1 requires it`);
+  console.warn(`skipping tests that run a ${kind} server of their own: ${what}`);
+  return false;
+}
+
+/** Starts a broker on a free port; resolves once it accepts connections. */
+export async function startPrivateBroker(kind: BrokerKind): Promise<PrivateBroker> {
+  const binary = binaryOf(kind);
+  if (!binary) throw new Error(`no ${kind} server binary installed`);
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), `deploydb-${kind}-`));
+  const args =
+    kind === 'nats'
+      ? ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir]
+      : ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child: ChildProcess = spawn(binary, args, { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, 15_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { kind, url: `${kind}://127.0.0.1:${port}`, stop };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
