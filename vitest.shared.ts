@@ -10,7 +10,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  */
 export const BROKER_OUTAGE_TESTS = ['plugins/queue-nats/test/**/*.test.ts', 'plugins/queue-redis/test/**/*.test.ts', 'test/bus.outage.test.ts', 'test/bus.crash.test.ts'];
 
-export const ALL_TESTS = ['core/src/**/*.test.ts', 'plugins/*/src/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+export const ALL_TESTS = ['core/src/**/*.test.ts', 'plugins/*/src/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'dashboard/test/**/*.test.ts', 'test/**/*.test.ts'];
 
 export const shared: ViteUserConfig = {
   resolve: {

@@ -1,33 +1,62 @@
-import { freshDatabase, load, startServer, summary } from './support.mjs';
+import { load } from './load.mjs';
+import { pgbench } from './pgbench.mjs';
+import { untilQuiet } from './quiet.mjs';
+import { alternatingRounds } from './rounds.mjs';
+import { CONNECTIONS, PGBENCH_SECONDS, ROUNDS, SECONDS, WARMUP_SECONDS } from './settings.mjs';
+import { freshDatabase, startServer } from './support.mjs';
+import { FLOOR_STATEMENTS } from './servers/floorStatements.mjs';
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const TARGETS = { ratioAtLeast: 0.5, p99At200PerSecondBelowMs: 10 };
+const SOURCE_URL = 'https://ci.bench.test/app';
+
+let sequence = 0;
+/** An artifact registration body with a version never used before. */
+function uniqueArtifact() {
+  sequence += 1;
+  return JSON.stringify({ group: 'com.bench', name: 'app', version: `${process.pid}.${Date.now()}.${sequence}`, sourceUrl: SOURCE_URL });
+}
+
+const REQUESTS = [{ method: 'POST', path: '/api/artifacts', headers: { 'content-type': 'application/json' }, setupRequest: (request) => ({ ...request, body: uniqueArtifact() }) }];
 
 /**
- * Artifact registrations over HTTP: DeployDB (artifact, flow, deployment and outbox events in one
- * statement, shared with the registrations arriving at the same time; the relay and the embedded
- * queue at work meanwhile) beside the floor (a bare Hono route doing one INSERT), both on
- * PostgreSQL, each at full speed and then at a steady 200 requests/s for latency.
+ * Artifact registrations over HTTP, both servers on PostgreSQL, each on its own fresh database:
+ * DeployDB (artifact, flow, first deployment, placement and outbox events in one statement,
+ * shared with the registrations arriving at the same time; the relay and the embedded queue at
+ * work meanwhile) against the floor (a bare Hono route doing one INSERT … RETURNING). Saturated
+ * in alternating rounds of 20 connections; then at an even 200 requests/s for latency; then the
+ * floor's INSERT alone through pgbench.
  */
 export async function registrations() {
-  const figures = {};
-  for (const [name, script] of [
-    ['floor', './servers/floor.mjs'],
-    ['deploydb', './servers/deploydb.mjs'],
-  ]) {
-    const db = await freshDatabase();
-    const server = await startServer(script, { DATABASE_URL: db.url });
-    try {
-      await load(server.url, { duration: 2, connections: 20 }); // warm-up
-      const saturated = summary(await load(server.url, { duration: DURATION, connections: 50 }));
-      const steady = summary(await load(server.url, { duration: DURATION, connections: 10, overallRate: 200 }));
-      figures[name] = { saturated, at200PerSecond: steady };
-    } finally {
-      await server.stop();
-      await db.drop();
+  const databases = { deploydb: await freshDatabase(), floor: await freshDatabase() };
+  const servers = {};
+  try {
+    servers.floor = await startServer('./servers/floor.mjs', { DATABASE_URL: databases.floor.url });
+    servers.deploydb = await startServer('./servers/deploydb.mjs', { DATABASE_URL: databases.deploydb.url });
+    const saturated = await alternatingRounds({ ...servers, requests: REQUESTS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, rounds: ROUNDS, connections: CONNECTIONS });
+    const at200PerSecond = {};
+    for (const [name, server] of Object.entries(servers)) {
+      await untilQuiet(server.pid);
+      at200PerSecond[name] = await load(server.url, { duration: SECONDS, connections: CONNECTIONS, overallRate: 200, requests: REQUESTS });
     }
+    const alone = await pgbench(
+      databases.floor.url,
+      { text: FLOOR_STATEMENTS.register, values: ['com.bench', 'app', { random: [1, 9e18] }, SOURCE_URL, null, null] },
+      { seconds: PGBENCH_SECONDS, clients: CONNECTIONS },
+    );
+    const answeredWell = saturated.answeredWell && Object.values(at200PerSecond).every((r) => r.answeredWell);
+    return {
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      connections: CONNECTIONS,
+      ...saturated,
+      at200PerSecond,
+      pgbench: alone,
+      floorOverPgbench: alone.transactionsPerSecond ? Number((saturated.floor.requestsPerSecond / alone.transactionsPerSecond).toFixed(3)) : null,
+      targets: TARGETS,
+      met: answeredWell && saturated.ratio >= TARGETS.ratioAtLeast && at200PerSecond.deploydb.p99Ms < TARGETS.p99At200PerSecondBelowMs,
+    };
+  } finally {
+    for (const server of Object.values(servers)) await server.stop();
+    for (const database of Object.values(databases)) await database.drop();
   }
-  figures.ratio = Number((figures.deploydb.saturated.requestsPerSecond / figures.floor.saturated.requestsPerSecond).toFixed(2));
-  figures.targets = { ratioAtLeast: 0.5, p99At200BelowMs: 20 };
-  figures.met = figures.ratio >= 0.5 && figures.deploydb.at200PerSecond.p99Ms < 20;
-  return figures;
 }

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import pg from 'pg';
 
 const adminUrl = process.env.DEPLOYDB_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -26,7 +25,7 @@ export async function freshDatabase() {
   };
 }
 
-/** Starts a bench server script in its own process; resolves with its URL and a stop(). */
+/** Starts a bench server script in its own process; resolves with its URL, its process id and a stop(). */
 export function startServer(script, env) {
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), fileURLToPath(new URL(script, import.meta.url))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -34,41 +33,8 @@ export function startServer(script, env) {
     child.stdout.on('data', (chunk) => {
       buffer += chunk;
       const line = buffer.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ url: JSON.parse(line).url, stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) });
+      if (line) resolve({ url: JSON.parse(line).url, pid: child.pid, stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) });
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-}
-
-let sequence = 0;
-/** An artifact registration body with a version never used before. */
-export function uniqueArtifact() {
-  sequence += 1;
-  return JSON.stringify({ group: 'com.bench', name: 'app', version: `${process.pid}.${Date.now()}.${sequence}`, sourceUrl: 'https://ci.bench.test/app' });
-}
-
-/** Runs autocannon against POST {url}/api/artifacts with unique bodies. */
-export function load(url, { duration, connections, overallRate }) {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${url}/api/artifacts`,
-        duration,
-        connections,
-        overallRate,
-        requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (request) => ({ ...request, body: uniqueArtifact() }) }],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
-}
-
-export function summary(result) {
-  return {
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
 }

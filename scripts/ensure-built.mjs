@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the workspace packages whose dist/ is missing or older than their sources, so that
 // `npm start` and `npm test` work on a fresh clone after `npm install`, without rebuilding
-// what is current. Core first: the plugins' type declarations need its own.
+// what is current. Core first: the plugins' type declarations need its own, and the dashboard's
+// API types are generated from it.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,10 +20,14 @@ function newest(dir) {
   return latest;
 }
 
+/** What a build leaves: a library's entry point, or the dashboard's page. */
+const BUILT = ['index.js', 'index.html'];
+const INPUTS = ['src', 'package.json', 'tsup.config.ts', 'vite.config.ts', 'index.html', 'scripts'];
+
 function stale(packageDir) {
   const dist = path.join(packageDir, 'dist');
-  if (!fs.existsSync(path.join(dist, 'index.js'))) return true;
-  const inputs = ['src', 'package.json', 'tsup.config.ts']
+  if (!BUILT.some((name) => fs.existsSync(path.join(dist, name)))) return true;
+  const inputs = INPUTS
     .map((name) => path.join(packageDir, name))
     .filter((p) => fs.existsSync(p))
     .map((p) => (fs.statSync(p).isDirectory() ? newest(p) : fs.statSync(p).mtimeMs));
@@ -34,7 +39,13 @@ for (const workspace of manifest.workspaces) {
   const dir = path.join(root, workspace);
   if (!fs.existsSync(path.join(dir, 'package.json')) || !stale(dir)) continue;
   process.stderr.write(`building ${workspace}\n`);
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { scripts = {} } = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  if (scripts.build === 'tsup') {
+    execFileSync(process.execPath, [path.join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  } else {
+    // Any other build (the dashboard's: API types, type check, Vite) runs as its package says.
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   built += 1;
 }
 if (built > 0) process.stderr.write(`built ${built} package(s)\n`);

@@ -9,27 +9,34 @@ import { statusAt, statusTimesOf } from './placementTimeline.js';
  */
 export function deploymentAsOf(row: DeploymentRow, results: readonly PromotionResultRow[], t: Date): { row: DeploymentRow; results: PromotionResultRow[] } {
   const then = statusAt(statusTimesOf(row), t.getTime());
-  if (!then || (then.status === row.status && row.updatedAt <= t)) return { row, results: [...results] };
-  const since = new Date(then.since);
+  if (!then) return { row, results: [...results] };
   const reached = (at: Date | null) => (at !== null && at <= t ? at : null);
   const completed = reached(row.completedAt);
+  const since = new Date(then.since);
+  const rowThen: DeploymentRow =
+    then.status === row.status && row.statusAt <= t
+      ? row
+      : {
+          ...row,
+          status: then.status,
+          history: row.history.slice(0, row.history.indexOf(then.status) + 1),
+          reason: row.reasonAt !== null && row.reasonAt <= t ? row.reason : null,
+          reasonAt: reached(row.reasonAt),
+          statusAt: since,
+          startedAt: reached(row.startedAt),
+          completedAt: completed,
+          verifiedAt: reached(row.verifiedAt),
+          failedAt: reached(row.failedAt),
+          updatedAt: since,
+        };
   return {
-    row: {
-      ...row,
-      status: then.status,
-      history: row.history.slice(0, row.history.indexOf(then.status) + 1),
-      reason: row.reasonAt !== null && row.reasonAt <= t ? row.reason : null,
-      reasonAt: reached(row.reasonAt),
-      statusAt: since,
-      startedAt: reached(row.startedAt),
-      completedAt: completed,
-      verifiedAt: reached(row.verifiedAt),
-      failedAt: reached(row.failedAt),
-      updatedAt: since,
-    },
+    row: rowThen,
+    // A result may have settled after `t` while the deployment's own status stayed the same.
     results: results.map((r) => {
       if (r.settledAt !== null && r.settledAt <= t) return r;
-      return { ...r, status: completed ? 'STARTED' : 'NOT_STARTED', reason: null, actor: null, settledAt: null, updatedAt: completed ?? r.createdAt };
+      const status = completed ? 'STARTED' : 'NOT_STARTED';
+      if (r.status === status) return r;
+      return { ...r, status, reason: null, actor: null, settledAt: null, updatedAt: completed ?? r.createdAt };
     }),
   };
 }

@@ -7,6 +7,7 @@ import type { DoraReport } from '../domain/dora.js';
 import type { HealthReport } from '../kernel/health.js';
 import type { TriggerService } from '../events/triggers/triggerService.js';
 import type { WebhookDeliveries } from '../events/webhooks/deliveries.js';
+import type { DashboardAssets } from './dashboardAssets.js';
 import type { EventStreamHub } from '../events/stream/eventStreamHub.js';
 import type { PendingAudit } from '../domain/audit.js';
 import type { AuditFilter, AuditPage, AuditPosition } from '../store/auditEntries.js';
@@ -32,6 +33,7 @@ export interface ApiContext {
   eventStream: EventStreamHub;
   /** A page of the audit trail, newest first. */
   auditEntries(filter: AuditFilter, page: { after: AuditPosition | null; limit: number }): Promise<AuditPage>;
+  dashboard: DashboardAssets;
   config(): DeployDbConfig;
   model(): ModelIndex;
   /** Reloads deploydb.yaml; throws the configuration's errors and keeps the old one. `audit` is written with the new snapshot. */

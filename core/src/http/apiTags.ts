@@ -13,6 +13,7 @@ export const API_TAGS = {
   events: 'Every outbound event as it happens, as Server-Sent Events (the same CloudEvents as on the bus, see /asyncapi.json).',
   webhooks: 'Outbound webhook deliveries: their state, and sending a failed one again.',
   audit: 'Every write, refused ones too, and every 401 and 403: who did what to what, and what was answered.',
+  dashboard: "The web dashboard's page and files (HTML, scripts, styles), served by DeployDB itself.",
   system: 'Readiness, Prometheus metrics, the descriptions of this API and of its events, and configuration reloads.',
 } as const;
 

@@ -12,6 +12,7 @@ import type { CurrentModel } from '../domain/ports.js';
 import { Authenticator } from '../http/auth.js';
 import { createApp } from '../http/app.js';
 import { answerClientError } from '../http/clientErrors.js';
+import { DashboardAssets } from '../http/dashboardAssets.js';
 import type { ApiContext } from '../http/apiContext.js';
 import { Metrics } from '../http/metrics.js';
 import { RateLimiter } from '../http/rateLimit.js';
@@ -205,6 +206,7 @@ export class Kernel {
         webhooks: webhooks.deliveries,
         eventStream,
         auditEntries: (filter, page) => listAuditEntries(db, filter, page),
+        dashboard: new DashboardAssets(),
         config: () => kernel!.configuration,
         model: () => kernel!.current.index,
         reload: (audit) => kernel!.reload(audit),

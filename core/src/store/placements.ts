@@ -77,18 +77,23 @@ export function creationsToRepair(creations: readonly Creation[], returned: Retu
 /**
  * Corrects the in-flight changes written after a creation by commands that could not see it:
  * from its creation until it left flight, wherever they named an older deployment (or none),
- * the new one was the newest in flight. Runs with the placement row locked.
+ * the new one was the newest in flight. Should it have left flight already, the command that
+ * saw it leave took something else for the one in flight: from then on, what that command saw
+ * stands again. Runs with the placement row locked.
  */
 async function repairInFlight(sql: SqlRunner, creation: Creation): Promise<void> {
   const { environment, service, deploymentId, createdAt } = creation;
+  const [left] = await sql<{ at: Date | string | null }>(`select least(completed_at, failed_at) as at from deployment where id = ?`, [deploymentId]);
+  const leftAt = left?.at ? new Date(left.at) : null;
+  const holderWhenLeft = leftAt ? await holderAt(sql, creation, 'in_flight', leftAt) : null;
   await sql(
     `update placement_change c set deployment_id = ?
-      where c.environment = ? and c.service = ? and c.role = 'in_flight' and c.at >= ?
-        and c.at < coalesce((select least(completed_at, failed_at) from deployment where id = ?), 'infinity')
+      where c.environment = ? and c.service = ? and c.role = 'in_flight' and c.at >= ? and c.at < ?::timestamptz
         and (c.deployment_id is null
              or (select (o.created_at, o.id) < (?::timestamptz, ?::int) from deployment o where o.id = c.deployment_id))`,
-    [deploymentId, environment, service, createdAt, deploymentId, createdAt, deploymentId],
+    [deploymentId, environment, service, createdAt, leftAt ?? 'infinity', createdAt, deploymentId],
   );
+  if (leftAt && holderWhenLeft !== deploymentId) await writeChange(sql, creation, 'in_flight', holderWhenLeft, leftAt);
   await dropRepeats(sql, creation, 'in_flight', createdAt);
   await sql(`update placement set in_flight_id = (${LATEST_HOLDER}) where environment = ? and service = ?`, [environment, service, 'in_flight', environment, service]);
 }

@@ -58,7 +58,7 @@ describe.each(modes)('migration m006: the placement projection filled from exist
     await event('deployments/11', 'deploydb.deployment.started', '2025-01-02T01:30:00.000Z');
     await event('deployments/11', 'deploydb.deployment.completed', '2025-01-02T02:00:00.000Z');
 
-    expect(await db.migrate()).toEqual(['m006_placements']);
+    expect(await db.migrate()).toContain('m006_placements');
 
     const rows = await em.execute<Array<Record<string, any>>>(
       `select id, kind, reason_at, started_at, completed_at, verified_at, failed_at from deployment order by id`,
