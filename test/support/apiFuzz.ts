@@ -134,7 +134,7 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
 const deepJson = (depth: number, kind: 'array' | 'object') => (kind === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
 
 /** Percent-encodes a path segment or query value; a lone surrogate is sent as the bytes of its UTF-8-like encoding, which are not valid UTF-8. */
-export function encodeComponent(value: string): string {
+function encodeComponent(value: string): string {
   return Array.from(value)
     .map((ch) => {
       const code = ch.charCodeAt(0);
@@ -164,26 +164,28 @@ export class RequestGenerator {
 
   /** A request for one operation: valid, or made hostile in one way. */
   requestFor(operation: ApiOperation): fc.Arbitrary<FuzzRequest> {
-    const body = this.options.bodySchemas?.[operation.operationId] ?? operation.body;
+    const schema = this.options.bodySchemas?.[operation.operationId] ?? operation.body;
+    const valid = schema ? this.value(schema, undefined, 0, operation.operationId) : null;
+    const validBody = valid ? this.jsonBody(valid) : fc.constant(null);
+    const path = this.validPath(operation);
+    const query = this.validQuery(operation);
     const strategies: Array<{ weight: number; arbitrary: fc.Arbitrary<FuzzRequest> }> = [
-      { weight: 6, arbitrary: this.build(operation, 'valid', this.validPath(operation), this.validQuery(operation), body ? this.jsonBody(this.value(body, undefined, 0, operation.operationId)) : fc.constant(null)) },
-      { weight: 2, arbitrary: this.build(operation, 'auth', this.validPath(operation), this.validQuery(operation), body ? this.jsonBody(this.value(body, undefined, 0, operation.operationId)) : fc.constant(null), this.hostileSender()) },
+      { weight: 6, arbitrary: this.build(operation, 'valid', path, query, validBody) },
+      { weight: 2, arbitrary: this.build(operation, 'auth', path, query, validBody, this.hostileSender()) },
+      { weight: 2, arbitrary: this.build(operation, 'query', path, this.hostileQuery(operation), validBody) },
+      { weight: 1, arbitrary: this.wrongMethod(operation) },
     ];
-    if (operation.pathParams.length > 0) {
-      strategies.push({ weight: 3, arbitrary: this.build(operation, 'path', this.hostilePath(operation), this.validQuery(operation), body ? this.jsonBody(this.value(body, undefined, 0, operation.operationId)) : fc.constant(null)) });
-    }
-    strategies.push({ weight: 2, arbitrary: this.build(operation, 'query', this.validPath(operation), this.hostileQuery(operation), body ? this.jsonBody(this.value(body, undefined, 0, operation.operationId)) : fc.constant(null)) });
-    if (body) {
-      const valid = this.value(body, undefined, 0, operation.operationId);
+    if (operation.pathParams.length > 0) strategies.push({ weight: 3, arbitrary: this.build(operation, 'path', this.hostilePath(operation), query, validBody) });
+    if (valid) {
+      const noBody = fc.constantFrom<string | null>(null, 'application/json').map((contentType) => ({ body: null, contentType }));
       strategies.push(
-        { weight: 5, arbitrary: this.build(operation, 'body', this.validPath(operation), this.validQuery(operation), this.jsonBody(this.mutated(valid))) },
-        { weight: 2, arbitrary: this.build(operation, 'malformed', this.validPath(operation), fc.constant(''), this.malformedBody(valid)) },
-        { weight: 1, arbitrary: this.build(operation, 'content-type', this.validPath(operation), fc.constant(''), this.wrongContentType(valid)) },
-        { weight: 1, arbitrary: this.build(operation, 'no-body', this.validPath(operation), fc.constant(''), fc.constantFrom<string | null>(null, 'application/json').map((contentType) => ({ body: null, contentType }))) },
+        { weight: 5, arbitrary: this.build(operation, 'body', path, query, this.jsonBody(this.mutated(valid))) },
+        { weight: 2, arbitrary: this.build(operation, 'malformed', path, fc.constant(''), this.malformedBody(valid)) },
+        { weight: 1, arbitrary: this.build(operation, 'content-type', path, fc.constant(''), this.wrongContentType(valid)) },
+        { weight: 1, arbitrary: this.build(operation, 'no-body', path, fc.constant(''), noBody) },
+        { weight: 1, arbitrary: this.build(operation, 'oversize', path, fc.constant(''), this.oversizeBody()) },
       );
-      strategies.push({ weight: 1, arbitrary: this.build(operation, 'oversize', this.validPath(operation), fc.constant(''), this.oversizeBody()) });
     }
-    strategies.push({ weight: 1, arbitrary: this.wrongMethod(operation) });
     return fc.oneof(...strategies);
   }
 
