@@ -127,15 +127,16 @@ export class EmbeddedQueue implements QueueProvider {
     for (const subscription of [...subscriptions.slice(first), ...subscriptions.slice(0, first)]) subscription.wake();
   }
 
-  async subscribe(pattern: string, { group }: SubscribeOptions, handler: (message: QueueMessage) => Promise<void>): Promise<Subscription> {
+  async subscribe(pattern: string, { group, from = 'start' }: SubscribeOptions, handler: (message: QueueMessage) => Promise<void>): Promise<Subscription> {
     const name = `${group}|${pattern}`;
     // A new group starts at the beginning of the log, with every message still kept, as a
-    // broker's new consumer group does.
-    await this.options.db.backgroundSql(`insert into queue_group (name, pattern, pattern_regex) values (?, ?, ?) on conflict (name) do nothing`, [
-      name,
-      pattern,
-      subjectPatternRegex(pattern),
-    ]);
+    // broker's new consumer group does; or, asked to start from now, at its end.
+    await this.options.db.backgroundSql(
+      `insert into queue_group (name, pattern, pattern_regex, position)
+       values (?, ?, ?, case when ? then (select coalesce(max(id), 0) from queue_message) else 0 end)
+       on conflict (name) do nothing`,
+      [name, pattern, subjectPatternRegex(pattern), from === 'now'],
+    );
     const subscription = new EmbeddedSubscription(
       name,
       handler,

@@ -228,7 +228,8 @@ export class Kernel {
       // Subscribers first, so that nothing the relay publishes at start finds nobody listening.
       const retention = new Retention(db, logger.child({ component: 'retention' }));
       const triggerConsumer = new TriggerConsumer({ queue, service: triggers, logger: logger.child({ component: 'triggers' }) });
-      await triggerConsumer.start();
+      // Triggers on the bus come from outside: the embedded queue has no outside, they come over HTTP.
+      if (!embeddedQueue) await triggerConsumer.start();
       stopOnFailure.unshift(() => triggerConsumer.stop());
       await webhooks.start();
       stopOnFailure.unshift(() => webhooks.stop());
@@ -312,6 +313,7 @@ export class Kernel {
     this.current = { snapshotId, index: new ModelIndex(flowModelOf(config)) };
     this.authenticator = new Authenticator(config.auth?.tokens ?? null);
     if (!this.options.logger) (this.logger as { level?: string }).level = config.logging.level;
+    await this.parts.webhooks.reconfigured();
     this.logger.info({ snapshotId }, 'configuration reloaded');
     return { snapshotId };
   }

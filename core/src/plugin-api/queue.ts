@@ -22,6 +22,12 @@ export interface PublishOptions {
 export interface SubscribeOptions {
   /** Consumers in one group share the messages; each group gets every message. */
   group: string;
+  /**
+   * Where a group that does not exist yet starts: at every message the bus still keeps
+   * (`start`, the default), or at the messages published from now on (`now`). A group that
+   * exists goes on from where it is either way.
+   */
+  from?: 'start' | 'now';
 }
 
 export interface Subscription {

@@ -98,6 +98,30 @@ export function queueProviderContract(
       expect(new Set(inbox.ids())).toEqual(new Set(events.map((e) => e.id)));
     }, testTimeout);
 
+    it('starts a new group asked to start from now at what is published afterwards; an existing group keeps its place', async () => {
+      const { provider } = await open();
+      const before = cloudEvent('deploydb.artifact.created', { when: 'before' });
+      await provider.publish('deploydb.artifact.created', before, { id: before.id as string });
+      const fresh = collector();
+      await provider.subscribe('deploydb.>', { group: 'from-now', from: 'now' }, fresh.handler);
+      const after = cloudEvent('deploydb.artifact.created', { when: 'after' });
+      await provider.publish('deploydb.artifact.created', after, { id: after.id as string });
+      await fresh.waitForCount(1, timeoutMs);
+      await sleep(quietMs);
+      expect(fresh.ids()).toEqual([after.id]);
+
+      // Stopped and subscribed again from now, the group goes on from where it was.
+      await provider.stop();
+      await provider.start();
+      const missed = cloudEvent('deploydb.artifact.created', { when: 'while away' });
+      await provider.publish('deploydb.artifact.created', missed, { id: missed.id as string });
+      const again = collector();
+      await provider.subscribe('deploydb.>', { group: 'from-now', from: 'now' }, again.handler);
+      await again.waitForCount(1, timeoutMs);
+      await sleep(quietMs);
+      expect(again.ids()).toEqual([missed.id]);
+    }, testTimeout);
+
     it('redelivers a message whose handler threw, and not one whose handler resolved', async () => {
       const { provider } = await open();
       const failing = cloudEvent('deploydb.deployment.failed', { attempt: 'fails once' });

@@ -195,7 +195,7 @@ export class NatsQueueProvider implements QueueProvider {
     assertPattern(pattern);
     // The prefix is part of the name: a changed prefix must not reuse a consumer filtering the old subjects.
     const name = consumerName(options.group, this.names.subjectPrefix + pattern, this.installationId);
-    await this.ensureConsumer(session.jsm, name, options.group, pattern);
+    await this.ensureConsumer(session.jsm, name, options.group, pattern, options.from);
     const consumer = await session.js.consumers.get(this.names.stream, name);
     const subscription = new NatsSubscription(consumer, handler, {
       prefix: this.names.subjectPrefix,
@@ -205,7 +205,7 @@ export class NatsQueueProvider implements QueueProvider {
       logger: this.logger.child({ group: options.group, pattern, consumer: name }),
       recreate: async () => {
         await this.ensureStream(session.jsm);
-        await this.ensureConsumer(session.jsm, name, options.group, pattern);
+        await this.ensureConsumer(session.jsm, name, options.group, pattern, options.from);
       },
       onClosed: () => this.subscriptions.delete(subscription),
     });
@@ -345,7 +345,7 @@ export class NatsQueueProvider implements QueueProvider {
    * consumers were named after their installation hands its position over, so that an upgrade
    * neither delivers the whole stream again nor skips what was not yet acknowledged.
    */
-  private async ensureConsumer(jsm: JetStreamManager, name: string, group: string, pattern: string): Promise<void> {
+  private async ensureConsumer(jsm: JetStreamManager, name: string, group: string, pattern: string, from: SubscribeOptions['from'] = 'start'): Promise<void> {
     const { stream, subjectPrefix } = this.names;
     const settings = { ack_wait: nanos(this.config.ackWait * 1000), max_deliver: this.config.maxDeliver };
     const info = (consumer: string) =>
@@ -368,7 +368,7 @@ export class NatsQueueProvider implements QueueProvider {
       ack_policy: AckPolicy.Explicit,
       ...(legacy
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: legacy.ack_floor.stream_seq + 1 }
-        : { deliver_policy: DeliverPolicy.All }),
+        : { deliver_policy: from === 'now' ? DeliverPolicy.New : DeliverPolicy.All }),
       ...settings,
     });
     if (legacy && legacyName) {

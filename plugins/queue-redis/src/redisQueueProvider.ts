@@ -239,6 +239,7 @@ export class RedisQueueProvider implements QueueProvider {
       streams,
       group,
       legacyGroup: this.installationId ? groupName(options.group, pattern) : undefined,
+      from: options.from ?? 'start',
       consumer,
       pattern,
       concurrency: this.config.concurrency,
@@ -289,6 +290,8 @@ interface SubscriptionSettings {
   group: string;
   /** The group's name from before groups were named after their installation, to take its position over. */
   legacyGroup: string | undefined;
+  /** Where the group starts when it is created (SubscribeOptions.from). */
+  from: 'start' | 'now';
   consumer: string;
   pattern: string;
   concurrency: number;
@@ -368,7 +371,8 @@ class RedisSubscription {
   }
 
   /**
-   * `0`, not `$`: a group sees what was published before its first subscriber came. A group the
+   * From `0` (or `$` when asked to start from now): a group sees what was published before its
+   * first subscriber came. A group the
    * subscription had before groups were named after their installation hands its position over
    * (from its oldest unacknowledged entry), so that an upgrade neither delivers the whole stream
    * again nor skips what was not yet acknowledged.
@@ -378,7 +382,7 @@ class RedisSubscription {
     for (const stream of this.settings.streams) {
       const legacyStart = legacyGroup ? await this.positionOf(stream, legacyGroup) : undefined;
       try {
-        await this.reader.call('XGROUP', 'CREATE', stream, group, legacyStart ?? '0', 'MKSTREAM');
+        await this.reader.call('XGROUP', 'CREATE', stream, group, legacyStart ?? (this.settings.from === 'now' ? '$' : '0'), 'MKSTREAM');
       } catch (error) {
         if (!errorText(error).includes('BUSYGROUP')) throw error;
         continue;

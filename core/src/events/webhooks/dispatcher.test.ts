@@ -49,6 +49,18 @@ describe.each(await databaseModes())('webhook dispatcher (%s database)', (mode) 
     return event;
   };
 
+  it('reads the queue only once webhooks are configured, from the events that follow', async () => {
+    const early = await publish('deploydb.artifact.created', 'artifacts/0', { id: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await db.em().execute<Array<{ n: number }>>(`select count(*)::int as n from queue_group where name like 'deploydb-webhooks|%'`)).toEqual([{ n: 0 }]);
+    hooks = [webhook('http://127.0.0.1:9/first')];
+    await dispatcher.reconfigured();
+    const later = await publish('deploydb.artifact.created', 'artifacts/1', { id: 1 });
+    await vi.waitFor(async () => expect((await rows()).map((r) => r.event_id)).toEqual([later.id]), { timeout: 5000, interval: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await rows()).map((r) => r.event_id)).not.toContain(early.id);
+  });
+
   it('stores one pending delivery per matching webhook, from events on the queue', async () => {
     hooks = [
       webhook('http://127.0.0.1:9/all', { retry: { attempts: 4, backoff: 1 } }),

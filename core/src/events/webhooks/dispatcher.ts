@@ -30,12 +30,22 @@ export class WebhookDispatcher {
 
   constructor(private readonly options: WebhookDispatcherOptions) {}
 
-  /** Subscribes even without webhooks configured, so that webhooks added by a reload get the events that follow. */
+  /**
+   * Subscribes once webhooks are configured (at start, or when a reload brings the first ones: call
+   * {@link reconfigured}). The group goes on from where it was; made anew, it starts at the events
+   * that follow, so a webhook gets the events from when it was configured on. Without webhooks no
+   * consumer reads the queue for nothing.
+   */
   async start(): Promise<void> {
-    if (this.subscription) return;
-    this.subscription = await this.options.queue.subscribe(WEBHOOK_SUBJECT, { group: WEBHOOK_GROUP }, async (message) => {
+    if (this.subscription || this.options.config().webhooks.length === 0) return;
+    this.subscription = await this.options.queue.subscribe(WEBHOOK_SUBJECT, { group: WEBHOOK_GROUP, from: 'now' }, async (message) => {
       await this.handle(message);
     });
+  }
+
+  /** The configuration was reloaded: subscribes if it brought the first webhooks. */
+  reconfigured(): Promise<void> {
+    return this.start();
   }
 
   /** Stops taking messages; handlers in progress finish first. */

@@ -46,6 +46,11 @@ export class Webhooks {
     await this.dispatcher.start();
   }
 
+  /** The configuration was reloaded: webhooks configured for the first time start taking events. */
+  reconfigured(): Promise<void> {
+    return this.dispatcher.reconfigured();
+  }
+
   /** Stops taking events, then lets the sender finish (bounded by its grace period). */
   async stop(): Promise<void> {
     await this.dispatcher.stop();
