@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKernel, TestResponse } from '@deploydb/core/testing';
 import { TOKENS, databaseModes, newArtifact, startLedger } from './support/fixtures.js';
@@ -237,6 +238,61 @@ describe.each(await databaseModes())('hostile input (%s database)', (mode) => {
         request.end(body);
       });
       expect(outcome, `attempt ${attempt + 1}`).toBe('413 payload_too_large');
+    }
+  });
+
+  it('a request line or headers over 16 KiB are 400 in the contract shape, not a bare status line', async () => {
+    for (const [what, path, headers] of [
+      ['a long path', `/api/artifacts/by-module/${'x'.repeat(17_000)}`, {}],
+      ['a long query', `/api/artifacts?q=${'x'.repeat(17_000)}`, {}],
+      ['a long header', '/api/artifacts', { 'x-long': 'x'.repeat(17_000) }],
+    ] as const) {
+      const response = await api.send('reader', 'GET', path, undefined, headers);
+      const error = expectError(response, 400, 'bad_request');
+      expect(error.message, what).toMatch(/16 KiB/);
+    }
+  });
+
+  it('a request that is not valid HTTP is answered 400 in the contract shape', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(t.url!).port), '127.0.0.1', () => socket.write('GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(head).toMatch(/\r\ncontent-type: application\/json/i);
+    expect(JSON.parse(body!)).toEqual({ error: { code: 'bad_request', message: 'the request is not valid HTTP', details: [] } });
+  });
+
+  it('a request refused before its body was read is answered with connection: close, and the next request on a kept-alive connection is not lost', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, path: string, token: string, body?: string) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+        if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+        const request = http.request(`${t.url}${path}`, { method, agent, headers }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode!, connection: response.headers.connection }));
+        });
+        request.on('error', reject);
+        request.end(body);
+      });
+    try {
+      const body = JSON.stringify({ ...newArtifact(), sourceUrl: 'é'.repeat(300_000) });
+      for (const [token, path, status] of [
+        [TOKENS.reader, '/api/artifacts', 403],
+        ['unknown', '/api/artifacts', 401],
+        [TOKENS.ci, '/api/nowhere', 404],
+        [TOKENS.ci, `/api/deployments/${target.deployment.id}`, 405],
+      ] as const) {
+        expect(await send('POST', path, token, body)).toEqual({ status, connection: 'close' });
+        expect(await send('GET', '/health', TOKENS.reader), `the request after a ${status}`).toEqual({ status: 200, connection: 'keep-alive' });
+      }
+    } finally {
+      agent.destroy();
     }
   });
 

@@ -31,7 +31,8 @@ describe('GET /api/me with auth', () => {
     const doc = await f.api.get('/openapi.json');
     const operation = doc.paths['/api/me']?.get;
     expect(operation).toBeDefined();
-    const schema = operation.responses['200'].content['application/json'].schema;
+    const described = operation.responses['200'].content['application/json'].schema;
+    const schema = described.$ref ? doc.components.schemas[described.$ref.replace('#/components/schemas/', '')] : described;
     expect(Object.keys(schema.properties).sort()).toEqual(['name', 'roles']);
     expect(operation.responses['401']).toBeDefined();
   });

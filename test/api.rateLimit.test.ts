@@ -92,9 +92,11 @@ describe('rate limits per token', () => {
 
   it('describes the 429 and its Retry-After on every route behind a token', async () => {
     const document = (await api.send(null, 'GET', '/openapi.json')).body;
+    for (const path of ['/health', '/metrics']) expect(document.paths[path].get.security, `${path} is public`).toEqual([]);
     for (const [path, operations] of Object.entries<any>(document.paths)) {
       for (const [method, operation] of Object.entries<any>(operations)) {
-        const limited = !['/health', '/metrics', '/openapi.json'].includes(path);
+        // Behind a token: every operation but the public ones (security: []), which are never limited.
+        const limited = !(Array.isArray(operation.security) && operation.security.length === 0);
         expect(Boolean(operation.responses['429']), `${method} ${path}`).toBe(limited);
         if (limited) expect(operation.responses['429'].headers['Retry-After']).toBeDefined();
       }

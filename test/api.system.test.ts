@@ -37,12 +37,13 @@ const CONTRACT_ROUTES = [
   'get /health',
   'get /metrics',
   'get /openapi.json',
+  'get /asyncapi.json',
 ];
 
 describe.each(await databaseModes())('system routes, auth and routing (%s database)', (mode) => {
   const f = useLedger(mode);
 
-  it.each(['/health', '/metrics', '/openapi.json'])('%s needs no token', async (path) => {
+  it.each(['/health', '/metrics', '/openapi.json', '/asyncapi.json'])('%s needs no token', async (path) => {
     const response = await f.api.send(null, 'GET', path);
     expect(response.status, JSON.stringify(response.body).slice(0, 200)).toBe(200);
   });
@@ -101,7 +102,9 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
     });
 
     it('describes the request bodies', () => {
-      const bodyOf = (path: string, method: string) => doc.paths[path]?.[method]?.requestBody?.content?.['application/json']?.schema;
+      /** A schema, or the named component it refers to. */
+      const resolve = (schema: any): any => (schema?.$ref ? resolve(doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')]) : schema);
+      const bodyOf = (path: string, method: string) => resolve(doc.paths[path]?.[method]?.requestBody?.content?.['application/json']?.schema);
       const paths = Object.keys(doc.paths);
       const find = (pattern: RegExp) => paths.find((p) => pattern.test(p))!;
       const artifact = bodyOf('/api/artifacts', 'post');
@@ -134,7 +137,7 @@ describe.each(await databaseModes())('system routes, auth and routing (%s databa
   });
 
   it('public routes answer whatever Authorization header comes along', async () => {
-    for (const path of ['/health', '/metrics', '/openapi.json']) {
+    for (const path of ['/health', '/metrics', '/openapi.json', '/asyncapi.json']) {
       for (const token of ['reader-secret', 'unknown-token']) {
         const response = await f.api.send({ token }, 'GET', path);
         expect(response.status, `${path} with token ${token}: ${JSON.stringify(response.body).slice(0, 200)}`).toBe(200);

@@ -1,5 +1,7 @@
+import Type from 'typebox';
 import type { ErrorCode, ErrorDetail } from './errors.js';
 import { DeployDbError, isDeployDbError } from './errors.js';
+import { literalUnion } from './domain/shapes.js';
 
 /**
  * The one place where error codes become HTTP statuses: the API answers with them, and inbound
@@ -24,6 +26,28 @@ const statusOf: Record<ErrorCode, number> = {
   unavailable: 503,
   internal: 500,
 };
+
+/** Every error code, as the API documents them. */
+export const ERROR_CODES = Object.keys(statusOf) as ErrorCode[];
+
+/** The inner object of an error answer; inbound triggers report the same object per event. */
+export const ErrorObjectSchema = Type.Object(
+  {
+    code: literalUnion(ERROR_CODES),
+    message: Type.String({ description: 'a sentence for people' }),
+    details: Type.Array(
+      Type.Object(
+        { path: Type.String({ description: 'a JSON pointer into the input ("" for all of it)' }), message: Type.String() },
+        { $id: 'ErrorDetail', additionalProperties: false },
+      ),
+    ),
+    existingId: Type.Optional(Type.Integer({ minimum: 1, description: 'with 409 already_exists: the id of what is already there' })),
+  },
+  { $id: 'ErrorObject' },
+);
+
+/** The body of every error answer (CONTRACT §4): `{error: {code, message, details}}`. */
+export const ErrorBodySchema = Type.Object({ error: ErrorObjectSchema }, { $id: 'Error', additionalProperties: false });
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details: ErrorDetail[]; [extra: string]: unknown };

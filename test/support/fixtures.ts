@@ -51,6 +51,9 @@ services:
     pipelines: [devtoprod, hotfix]
 `;
 
+/** The same configuration without `auth`: every caller is an anonymous admin. */
+export const OPEN_LEDGER_CONFIG = LEDGER_CONFIG.replace(/^auth:\n(?: .*\n)+/m, '');
+
 export type DatabaseMode = 'embedded' | 'postgres';
 
 /** The database modes to run a suite in: embedded always; PostgreSQL when it answers (or required). */

@@ -95,6 +95,12 @@ export interface Deployment {
   updatedAt: string;
 }
 
+/** The data of `deploydb.promotion.completed`: the deployment as it was then, and the settled result. */
+export const PromotionCompletedSchema = Type.Object(
+  { deployment: DeploymentSchema, promotionResult: PromotionResultSchema },
+  { $id: 'PromotionCompleted', additionalProperties: false },
+);
+
 export const FlowSchema = Type.Object(
   {
     id: Id,

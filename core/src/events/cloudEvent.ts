@@ -12,15 +12,18 @@ export interface CloudEvent<D = unknown> {
   data: D;
 }
 
-export type EventType =
-  | 'deploydb.artifact.created'
-  | 'deploydb.deployment.created'
-  | 'deploydb.deployment.started'
-  | 'deploydb.deployment.completed'
-  | 'deploydb.deployment.verified'
-  | 'deploydb.deployment.failed'
-  | 'deploydb.promotion.completed'
-  | 'deploydb.flow.completed';
+/** The outbound event types (CONTRACT §5). */
+export const EVENT_TYPES = [
+  'deploydb.artifact.created',
+  'deploydb.deployment.created',
+  'deploydb.deployment.started',
+  'deploydb.deployment.completed',
+  'deploydb.deployment.verified',
+  'deploydb.deployment.failed',
+  'deploydb.promotion.completed',
+  'deploydb.flow.completed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
 
 /** A new event; `orderKey` groups events that must be published in order (one deployment's). */
 export interface PendingEvent {

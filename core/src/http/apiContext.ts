@@ -41,4 +41,6 @@ export interface ApiContext {
   health(): Promise<HealthReport>;
   metricsText(): Promise<{ contentType: string; body: string }>;
   openapi(): unknown;
+  /** The AsyncAPI 3.0 document of the events and triggers. */
+  asyncapi(): unknown;
 }

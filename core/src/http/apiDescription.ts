@@ -1,5 +1,5 @@
 import { DeployDbError } from '../errors.js';
-import { VERSION } from '../version.js';
+import { LICENSE, VERSION } from '../version.js';
 import type { ApiContext } from './apiContext.js';
 import { openApiDocument } from './openapi.js';
 import { apiRoutes } from './routes/index.js';
@@ -10,7 +10,7 @@ import { apiRoutes } from './routes/index.js';
  * bearer security of a server that has `auth` configured.
  */
 export function describeApi(options: { authEnabled?: boolean } = {}): unknown {
-  return openApiDocument(apiRoutes(detachedApi()), { version: VERSION, authEnabled: options.authEnabled ?? true });
+  return openApiDocument(apiRoutes(detachedApi()), { version: VERSION, license: LICENSE, authEnabled: options.authEnabled ?? true });
 }
 
 /**

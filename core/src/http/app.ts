@@ -43,10 +43,16 @@ type GuardedEnv = { Variables: { caller: Caller; audit: PendingAudit | undefined
 export function createApp({ routes, authenticator, metrics, logger, rateLimiter, writeAudit, clock }: AppOptions): Hono {
   const app = new Hono<GuardedEnv>();
   const trail = new RequestAuditTrail(writeAudit, clock, logger);
+  /** Requests whose body the app read to the end. */
+  const bodiesRead = new WeakSet<Request>();
 
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
+    // Answered without reading the body (refused before it, or a route that takes none): the
+    // connection is closed after the answer, or the unread rest of the body would end up before
+    // the client's next request on it, and that request would be lost.
+    if (!bodiesRead.has(c.req.raw) && hasBody(c.req.raw)) c.res.headers.set('connection', 'close');
     const route = c.req.routePath && c.req.routePath !== '*' ? c.req.routePath : 'unmatched';
     metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics.latency.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
@@ -75,7 +81,7 @@ export function createApp({ routes, authenticator, metrics, logger, rateLimiter,
     app.on([route.method.toUpperCase()], [route.path], ...handlers, async (c: Context<GuardedEnv>) => {
       const params = parseParameters(route.params, c.req.param() as Record<string, string>, 'path');
       const query = parseParameters(route.query, c.req.query(), 'query');
-      const body = route.body ? await readBody(c, route) : undefined;
+      const body = route.body ? await readBody(c, route, () => bodiesRead.add(c.req.raw)) : undefined;
       c.get('audited').body = body;
       return route.handler({ params, query, body, caller: c.get('caller'), audit: c.get('audit'), c });
     });
@@ -159,12 +165,19 @@ function fail(c: Context, error: unknown, headers?: Record<string, string>): Res
   return json(c, status, body satisfies ErrorBody, headers);
 }
 
-async function readBody(c: Context, route: RouteSpec): Promise<unknown> {
+/** Whether a request comes with a body (announced by its length or by chunked encoding). */
+function hasBody(request: Request): boolean {
+  const length = request.headers.get('content-length');
+  return (length !== null && length !== '0') || request.headers.has('transfer-encoding');
+}
+
+async function readBody(c: Context, route: RouteSpec, onRead: () => void): Promise<unknown> {
   const type = c.req.header('content-type') ?? '';
   if (!JSON_TYPES.test(type)) {
     throw new DeployDbError('unsupported_media_type', `send the body as application/json (got ${type ? `"${type.slice(0, 100)}"` : 'no content type'})`);
   }
   const text = await c.req.text();
+  onRead();
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -5,6 +5,7 @@ import { DeployDbError } from '../errors.js';
 import type { Caller } from '../plugin-api/promotion.js';
 import type { AuditAction, PendingAudit } from '../domain/audit.js';
 import { validate } from '../schema/validate.js';
+import type { ApiTag } from './apiTags.js';
 import { unstorableString } from './bodyGuard.js';
 
 /** What an audited route's entry is worked out from: the raw path parameters, and the body once it was read and checked. */
@@ -32,8 +33,13 @@ export interface RouteSpec<P extends TObject = TObject, Q extends TObject = TObj
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
   /** Hono path, e.g. `/api/deployments/:id`. */
   path: string;
+  /**
+   * The operation's name in /openapi.json, unique over the API: a camelCase verb phrase
+   * (`registerArtifact`, `getDeployment`) that generated clients turn into method names.
+   */
+  operationId: string;
   summary: string;
-  tag: string;
+  tag: ApiTag;
   /** Roles of which the caller needs one; `public` needs no token. Default: any API role for GET. */
   roles?: readonly Role[] | 'public';
   params?: P;

@@ -11,12 +11,14 @@ import { Ledger } from '../domain/ledger.js';
 import type { CurrentModel } from '../domain/ports.js';
 import { Authenticator } from '../http/auth.js';
 import { createApp } from '../http/app.js';
+import { answerClientError } from '../http/clientErrors.js';
 import { DashboardAssets } from '../http/dashboardAssets.js';
 import type { ApiContext } from '../http/apiContext.js';
 import { Metrics } from '../http/metrics.js';
 import { RateLimiter } from '../http/rateLimit.js';
 import { listAuditEntries, writeAuditEntries } from '../store/auditEntries.js';
 import { openApiDocument } from '../http/openapi.js';
+import { asyncApiDocument } from '../events/asyncApiDocument.js';
 import type { RouteSpec } from '../http/route.js';
 import type { Reloaded } from '../http/apiContext.js';
 import { PendingAudit } from '../domain/audit.js';
@@ -38,7 +40,7 @@ import { importPlugin } from './pluginLoader.js';
 import { startPlugins, type StartedPlugins } from './plugins.js';
 import { PromotionRegistry } from './promotionRegistry.js';
 import { PromotionWorker } from './promotionWorker.js';
-import { VERSION } from '../version.js';
+import { LICENSE, VERSION } from '../version.js';
 import { EmbeddedQueue } from '../events/embeddedQueue.js';
 import { OutboxRelay } from '../events/outboxRelay.js';
 import type { QueueProvider } from '../plugin-api/queue.js';
@@ -192,6 +194,8 @@ export class Kernel {
       });
 
       let routes: RouteSpec[] = [];
+      // The same whatever the configuration: made once.
+      const asyncapi = asyncApiDocument({ version: VERSION, license: LICENSE });
       const api: ApiContext = {
         ledger,
         reads,
@@ -208,7 +212,8 @@ export class Kernel {
         reload: (audit) => kernel!.reload(audit),
         health: () => kernel!.health(),
         metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-        openapi: () => openApiDocument(routes, { version: VERSION, authEnabled: kernel!.configuration.auth !== null }),
+        openapi: () => openApiDocument(routes, { version: VERSION, license: LICENSE, authEnabled: kernel!.configuration.auth !== null }),
+        asyncapi: () => asyncapi,
       };
       routes = apiRoutes(api);
       const app = createApp({
@@ -267,6 +272,7 @@ export class Kernel {
     return new Promise((resolve, reject) => {
       const server = serve({ fetch: this.app.fetch, port, hostname: this.configuration.server.host }, () => resolve());
       server.once('error', reject);
+      server.on('clientError', answerClientError);
       this.server = server;
     });
   }

@@ -9,318 +9,10 @@ export interface paths {
             cookie?: never;
         };
         /** List or search artifacts (q: substring of group, name or version) */
-        get: {
-            parameters: {
-                query?: {
-                    q?: string;
-                    group?: string;
-                    name?: string;
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of artifacts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: number;
-                                group: string;
-                                name: string;
-                                version: string;
-                                sourceUrl: string;
-                                /** @description the source revision, e.g. a commit SHA */
-                                revision: string | null;
-                                /** @description when that revision was committed */
-                                committedAt: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listArtifacts"];
         put?: never;
         /** Register an artifact; starts a flow per service and pipeline that take its module */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        group: string;
-                        name: string;
-                        version: string;
-                        sourceUrl: string;
-                        /** @description the source revision, e.g. a commit SHA */
-                        revision?: string;
-                        /**
-                         * Format: date-time
-                         * @description when that revision was committed (ISO-8601)
-                         */
-                        committedAt?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Registered */
-                201: {
-                    headers: {
-                        /** @description the artifact URL */
-                        Location?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            group: string;
-                            name: string;
-                            version: string;
-                            sourceUrl: string;
-                            /** @description the source revision, e.g. a commit SHA */
-                            revision: string | null;
-                            /** @description when that revision was committed */
-                            committedAt: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                        } & {
-                            flows: {
-                                id: number;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /** @description the source revision, e.g. a commit SHA */
-                                    revision: string | null;
-                                    /** @description when that revision was committed */
-                                    committedAt: string | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                                service: string;
-                                pipeline: string;
-                                status: "RUNNING" | "SUCCESS" | "FAILED";
-                                deployments: {
-                                    id: number;
-                                    /** @description null for a direct deployment */
-                                    flowId: number | null;
-                                    artifact: {
-                                        id: number;
-                                        group: string;
-                                        name: string;
-                                        version: string;
-                                        sourceUrl: string;
-                                        /** @description the source revision, e.g. a commit SHA */
-                                        revision: string | null;
-                                        /** @description when that revision was committed */
-                                        committedAt: string | null;
-                                        /**
-                                         * Format: date-time
-                                         * @description ISO-8601 UTC
-                                         */
-                                        createdAt: string;
-                                    };
-                                    service: string;
-                                    /** @description null for a direct deployment */
-                                    pipeline: string | null;
-                                    environment: string;
-                                    status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                                    kind: "flow" | "rollback" | "hotfix" | "manual";
-                                    /** @description the last reason reported for it */
-                                    reason: string | null;
-                                    promotions: {
-                                        id: number;
-                                        /** @description the promotion key */
-                                        promotion: string;
-                                        type: string;
-                                        status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                        infoUrl: string | null;
-                                        reason: string | null;
-                                        actor: string | null;
-                                        /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                        evidence: {
-                                            [key: string]: unknown;
-                                        } | null;
-                                        /**
-                                         * Format: date-time
-                                         * @description ISO-8601 UTC
-                                         */
-                                        createdAt: string;
-                                        /**
-                                         * Format: date-time
-                                         * @description ISO-8601 UTC
-                                         */
-                                        updatedAt: string;
-                                    }[];
-                                    /**
-                                     * Format: date-time
-                                     * @description when it reached its status
-                                     */
-                                    statusAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    updatedAt: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict or invalid transition */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body over 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body fails the schema */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["registerArtifact"];
         delete?: never;
         options?: never;
         head?: never;
@@ -335,87 +27,7 @@ export interface paths {
             cookie?: never;
         };
         /** Versions of a module (group:name), oldest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    module: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of artifacts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: number;
-                                group: string;
-                                name: string;
-                                version: string;
-                                sourceUrl: string;
-                                /** @description the source revision, e.g. a commit SHA */
-                                revision: string | null;
-                                /** @description when that revision was committed */
-                                committedAt: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listModuleVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -432,90 +44,7 @@ export interface paths {
             cookie?: never;
         };
         /** The newest registered version of a module */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    module: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The artifact */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            group: string;
-                            name: string;
-                            version: string;
-                            sourceUrl: string;
-                            /** @description the source revision, e.g. a commit SHA */
-                            revision: string | null;
-                            /** @description when that revision was committed */
-                            committedAt: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getLatestModuleVersion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -532,90 +61,7 @@ export interface paths {
             cookie?: never;
         };
         /** One artifact */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The artifact */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            group: string;
-                            name: string;
-                            version: string;
-                            sourceUrl: string;
-                            /** @description the source revision, e.g. a commit SHA */
-                            revision: string | null;
-                            /** @description when that revision was committed */
-                            committedAt: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getArtifact"];
         put?: never;
         post?: never;
         delete?: never;
@@ -632,323 +78,10 @@ export interface paths {
             cookie?: never;
         };
         /** List deployments, filtered by service, environment, status or artifact id */
-        get: {
-            parameters: {
-                query?: {
-                    service?: string;
-                    environment?: string;
-                    status?: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                    artifact?: number;
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of deployments */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: number;
-                                /** @description null for a direct deployment */
-                                flowId: number | null;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /** @description the source revision, e.g. a commit SHA */
-                                    revision: string | null;
-                                    /** @description when that revision was committed */
-                                    committedAt: string | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                                service: string;
-                                /** @description null for a direct deployment */
-                                pipeline: string | null;
-                                environment: string;
-                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                                kind: "flow" | "rollback" | "hotfix" | "manual";
-                                /** @description the last reason reported for it */
-                                reason: string | null;
-                                promotions: {
-                                    id: number;
-                                    /** @description the promotion key */
-                                    promotion: string;
-                                    type: string;
-                                    status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                    infoUrl: string | null;
-                                    reason: string | null;
-                                    actor: string | null;
-                                    /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                    evidence: {
-                                        [key: string]: unknown;
-                                    } | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    updatedAt: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description when it reached its status
-                                 */
-                                statusAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listDeployments"];
         put?: never;
         /** Record a deployment outside any flow: a rollback, a hotfix, a deploy by hand (status CREATED unless given) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description the service key */
-                        service: string;
-                        /** @description the environment key */
-                        environment: string;
-                        kind: "rollback" | "hotfix" | "manual";
-                        status?: "CREATED" | "STARTED" | "COMPLETED";
-                        reason?: string;
-                        artifact: {
-                            group: string;
-                            name: string;
-                            version: string;
-                        };
-                    } | {
-                        /** @description the service key */
-                        service: string;
-                        /** @description the environment key */
-                        environment: string;
-                        kind: "rollback" | "hotfix" | "manual";
-                        status?: "CREATED" | "STARTED" | "COMPLETED";
-                        reason?: string;
-                        artifactId: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description The deployment recorded */
-                201: {
-                    headers: {
-                        /** @description the deployment URL */
-                        Location?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** @description null for a direct deployment */
-                            flowId: number | null;
-                            artifact: {
-                                id: number;
-                                group: string;
-                                name: string;
-                                version: string;
-                                sourceUrl: string;
-                                /** @description the source revision, e.g. a commit SHA */
-                                revision: string | null;
-                                /** @description when that revision was committed */
-                                committedAt: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                            };
-                            service: string;
-                            /** @description null for a direct deployment */
-                            pipeline: string | null;
-                            environment: string;
-                            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                            kind: "flow" | "rollback" | "hotfix" | "manual";
-                            /** @description the last reason reported for it */
-                            reason: string | null;
-                            promotions: {
-                                id: number;
-                                /** @description the promotion key */
-                                promotion: string;
-                                type: string;
-                                status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                infoUrl: string | null;
-                                reason: string | null;
-                                actor: string | null;
-                                /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                evidence: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description when it reached its status
-                             */
-                            statusAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body over 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body fails the schema */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["recordDeployment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -963,309 +96,14 @@ export interface paths {
             cookie?: never;
         };
         /** One deployment */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The deployment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** @description null for a direct deployment */
-                            flowId: number | null;
-                            artifact: {
-                                id: number;
-                                group: string;
-                                name: string;
-                                version: string;
-                                sourceUrl: string;
-                                /** @description the source revision, e.g. a commit SHA */
-                                revision: string | null;
-                                /** @description when that revision was committed */
-                                committedAt: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                            };
-                            service: string;
-                            /** @description null for a direct deployment */
-                            pipeline: string | null;
-                            environment: string;
-                            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                            kind: "flow" | "rollback" | "hotfix" | "manual";
-                            /** @description the last reason reported for it */
-                            reason: string | null;
-                            promotions: {
-                                id: number;
-                                /** @description the promotion key */
-                                promotion: string;
-                                type: string;
-                                status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                infoUrl: string | null;
-                                reason: string | null;
-                                actor: string | null;
-                                /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                evidence: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description when it reached its status
-                             */
-                            statusAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getDeployment"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Report STARTED, COMPLETED or FAILED; a repeated report answers with the current state */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        status: "STARTED" | "COMPLETED" | "FAILED";
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The deployment after the report */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** @description null for a direct deployment */
-                            flowId: number | null;
-                            artifact: {
-                                id: number;
-                                group: string;
-                                name: string;
-                                version: string;
-                                sourceUrl: string;
-                                /** @description the source revision, e.g. a commit SHA */
-                                revision: string | null;
-                                /** @description when that revision was committed */
-                                committedAt: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                            };
-                            service: string;
-                            /** @description null for a direct deployment */
-                            pipeline: string | null;
-                            environment: string;
-                            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                            kind: "flow" | "rollback" | "hotfix" | "manual";
-                            /** @description the last reason reported for it */
-                            reason: string | null;
-                            promotions: {
-                                id: number;
-                                /** @description the promotion key */
-                                promotion: string;
-                                type: string;
-                                status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                infoUrl: string | null;
-                                reason: string | null;
-                                actor: string | null;
-                                /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                evidence: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description when it reached its status
-                             */
-                            statusAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict or invalid transition */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body fails the schema */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        patch: operations["reportDeployment"];
         trace?: never;
     };
     "/api/deployments/{id}/promotions": {
@@ -1278,126 +116,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Report a promotion result (a manual approval or rejection, a CI callback); the promotion's plugin decides */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description the promotion key */
-                        name: string;
-                        status: "SUCCESS" | "FAILED";
-                        infoUrl?: string;
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The promotion result after the report */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** @description the promotion key */
-                            promotion: string;
-                            type: string;
-                            status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                            infoUrl: string | null;
-                            reason: string | null;
-                            actor: string | null;
-                            /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                            evidence: {
-                                [key: string]: unknown;
-                            } | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict or invalid transition */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body fails the schema */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["reportPromotionResult"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1412,99 +131,7 @@ export interface paths {
             cookie?: never;
         };
         /** One promotion result of a deployment */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                    resultId: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The promotion result */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** @description the promotion key */
-                            promotion: string;
-                            type: string;
-                            status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                            infoUrl: string | null;
-                            reason: string | null;
-                            actor: string | null;
-                            /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                            evidence: {
-                                [key: string]: unknown;
-                            } | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getPromotionResult"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1523,106 +150,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Report by CloudEvent (one, or a JSON array; application/json, application/cloudevents+json or application/cloudevents-batch+json); idempotent by source and id. One invalid event refuses the request (422) and applies nothing. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    } | unknown[];
-                };
-            };
-            responses: {
-                /** @description One result per event, in order */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            results: {
-                                /** @description the event's id */
-                                id: string;
-                                outcome: "applied" | "duplicate" | "rejected";
-                                /** @description the HTTP status the equivalent API call answered; a duplicate repeats the first one */
-                                status: number;
-                                error?: {
-                                    code: string;
-                                    message: string;
-                                    details: {
-                                        path: string;
-                                        message: string;
-                                    }[];
-                                } & {
-                                    [key: string]: unknown;
-                                };
-                            }[];
-                        };
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body over 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body fails the schema */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["sendTriggers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1637,172 +165,7 @@ export interface paths {
             cookie?: never;
         };
         /** List flows, filtered by service, status or artifact id */
-        get: {
-            parameters: {
-                query?: {
-                    service?: string;
-                    status?: "RUNNING" | "SUCCESS" | "FAILED";
-                    artifact?: number;
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of flows */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: number;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /** @description the source revision, e.g. a commit SHA */
-                                    revision: string | null;
-                                    /** @description when that revision was committed */
-                                    committedAt: string | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                                service: string;
-                                pipeline: string;
-                                status: "RUNNING" | "SUCCESS" | "FAILED";
-                                deployments: {
-                                    id: number;
-                                    /** @description null for a direct deployment */
-                                    flowId: number | null;
-                                    artifact: {
-                                        id: number;
-                                        group: string;
-                                        name: string;
-                                        version: string;
-                                        sourceUrl: string;
-                                        /** @description the source revision, e.g. a commit SHA */
-                                        revision: string | null;
-                                        /** @description when that revision was committed */
-                                        committedAt: string | null;
-                                        /**
-                                         * Format: date-time
-                                         * @description ISO-8601 UTC
-                                         */
-                                        createdAt: string;
-                                    };
-                                    service: string;
-                                    /** @description null for a direct deployment */
-                                    pipeline: string | null;
-                                    environment: string;
-                                    status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                                    kind: "flow" | "rollback" | "hotfix" | "manual";
-                                    /** @description the last reason reported for it */
-                                    reason: string | null;
-                                    promotions: {
-                                        id: number;
-                                        /** @description the promotion key */
-                                        promotion: string;
-                                        type: string;
-                                        status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                        infoUrl: string | null;
-                                        reason: string | null;
-                                        actor: string | null;
-                                        /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                        evidence: {
-                                            [key: string]: unknown;
-                                        } | null;
-                                        /**
-                                         * Format: date-time
-                                         * @description ISO-8601 UTC
-                                         */
-                                        createdAt: string;
-                                        /**
-                                         * Format: date-time
-                                         * @description ISO-8601 UTC
-                                         */
-                                        updatedAt: string;
-                                    }[];
-                                    /**
-                                     * Format: date-time
-                                     * @description when it reached its status
-                                     */
-                                    statusAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    updatedAt: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listFlows"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1819,174 +182,7 @@ export interface paths {
             cookie?: never;
         };
         /** One flow with its deployments */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The flow */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            artifact: {
-                                id: number;
-                                group: string;
-                                name: string;
-                                version: string;
-                                sourceUrl: string;
-                                /** @description the source revision, e.g. a commit SHA */
-                                revision: string | null;
-                                /** @description when that revision was committed */
-                                committedAt: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                            };
-                            service: string;
-                            pipeline: string;
-                            status: "RUNNING" | "SUCCESS" | "FAILED";
-                            deployments: {
-                                id: number;
-                                /** @description null for a direct deployment */
-                                flowId: number | null;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /** @description the source revision, e.g. a commit SHA */
-                                    revision: string | null;
-                                    /** @description when that revision was committed */
-                                    committedAt: string | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                                service: string;
-                                /** @description null for a direct deployment */
-                                pipeline: string | null;
-                                environment: string;
-                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                                kind: "flow" | "rollback" | "hotfix" | "manual";
-                                /** @description the last reason reported for it */
-                                reason: string | null;
-                                promotions: {
-                                    id: number;
-                                    /** @description the promotion key */
-                                    promotion: string;
-                                    type: string;
-                                    status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                    infoUrl: string | null;
-                                    reason: string | null;
-                                    actor: string | null;
-                                    /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                    evidence: {
-                                        [key: string]: unknown;
-                                    } | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    updatedAt: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description when it reached its status
-                                 */
-                                statusAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getFlow"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2003,102 +199,7 @@ export interface paths {
             cookie?: never;
         };
         /** What runs in an environment: per service, its current deployment and since when (now, or ?at= a past moment) */
-        get: {
-            parameters: {
-                query?: {
-                    at?: string;
-                };
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One item per service with a current deployment there, in configuration order */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            service: string;
-                            artifact: {
-                                id: number;
-                                group: string;
-                                name: string;
-                                version: string;
-                                sourceUrl: string;
-                                /** @description the source revision, e.g. a commit SHA */
-                                revision: string | null;
-                                /** @description when that revision was committed */
-                                committedAt: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                            };
-                            deploymentId: number;
-                            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                            /**
-                             * Format: date-time
-                             * @description when it reached that status
-                             */
-                            since: string;
-                        }[];
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getEnvironmentServices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2115,215 +216,7 @@ export interface paths {
             cookie?: never;
         };
         /** A service in each environment of its pipelines, in pipeline order: the current deployment and the one in flight (now, or ?at=) */
-        get: {
-            parameters: {
-                query?: {
-                    at?: string;
-                };
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One item per environment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            environment: string;
-                            current: {
-                                id: number;
-                                /** @description null for a direct deployment */
-                                flowId: number | null;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /** @description the source revision, e.g. a commit SHA */
-                                    revision: string | null;
-                                    /** @description when that revision was committed */
-                                    committedAt: string | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                                service: string;
-                                /** @description null for a direct deployment */
-                                pipeline: string | null;
-                                environment: string;
-                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                                kind: "flow" | "rollback" | "hotfix" | "manual";
-                                /** @description the last reason reported for it */
-                                reason: string | null;
-                                promotions: {
-                                    id: number;
-                                    /** @description the promotion key */
-                                    promotion: string;
-                                    type: string;
-                                    status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                    infoUrl: string | null;
-                                    reason: string | null;
-                                    actor: string | null;
-                                    /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                    evidence: {
-                                        [key: string]: unknown;
-                                    } | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    updatedAt: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description when it reached its status
-                                 */
-                                statusAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            } | null;
-                            inFlight: {
-                                id: number;
-                                /** @description null for a direct deployment */
-                                flowId: number | null;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /** @description the source revision, e.g. a commit SHA */
-                                    revision: string | null;
-                                    /** @description when that revision was committed */
-                                    committedAt: string | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                                service: string;
-                                /** @description null for a direct deployment */
-                                pipeline: string | null;
-                                environment: string;
-                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                                kind: "flow" | "rollback" | "hotfix" | "manual";
-                                /** @description the last reason reported for it */
-                                reason: string | null;
-                                promotions: {
-                                    id: number;
-                                    /** @description the promotion key */
-                                    promotion: string;
-                                    type: string;
-                                    status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                    infoUrl: string | null;
-                                    reason: string | null;
-                                    actor: string | null;
-                                    /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                    evidence: {
-                                        [key: string]: unknown;
-                                    } | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    updatedAt: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description when it reached its status
-                                 */
-                                statusAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            } | null;
-                        }[];
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getServiceEnvironments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2340,109 +233,7 @@ export interface paths {
             cookie?: never;
         };
         /** Each time a deployment became current there, newest first, with when it stopped being current */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    name: string;
-                    env: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of history, newest first */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                deploymentId: number;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /** @description the source revision, e.g. a commit SHA */
-                                    revision: string | null;
-                                    /** @description when that revision was committed */
-                                    committedAt: string | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                                kind: "flow" | "rollback" | "hotfix" | "manual";
-                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                                /**
-                                 * Format: date-time
-                                 * @description when it became current
-                                 */
-                                from: string;
-                                /** @description when it stopped being current; null while it is */
-                                to: string | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getServiceHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2459,120 +250,7 @@ export interface paths {
             cookie?: never;
         };
         /** What differs between two environments: per service whose pipelines include either, what runs in each (now, or ?at=) */
-        get: {
-            parameters: {
-                query?: {
-                    at?: string;
-                };
-                header?: never;
-                path: {
-                    a: string;
-                    b: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One item per service, in configuration order */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            service: string;
-                            a: {
-                                deploymentId: number;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /** @description the source revision, e.g. a commit SHA */
-                                    revision: string | null;
-                                    /** @description when that revision was committed */
-                                    committedAt: string | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                            } | null;
-                            b: {
-                                deploymentId: number;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /** @description the source revision, e.g. a commit SHA */
-                                    revision: string | null;
-                                    /** @description when that revision was committed */
-                                    committedAt: string | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                            } | null;
-                            /** @description both run the same artifact */
-                            same: boolean;
-                        }[];
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["diffEnvironments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2591,189 +269,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Roll back: record a direct deployment of kind rollback of the artifact current there before the current one, or of `to` */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                    env: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description the id of an artifact that was current there once */
-                        to?: number;
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The rollback deployment, CREATED */
-                201: {
-                    headers: {
-                        /** @description the deployment URL */
-                        Location?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** @description null for a direct deployment */
-                            flowId: number | null;
-                            artifact: {
-                                id: number;
-                                group: string;
-                                name: string;
-                                version: string;
-                                sourceUrl: string;
-                                /** @description the source revision, e.g. a commit SHA */
-                                revision: string | null;
-                                /** @description when that revision was committed */
-                                committedAt: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                            };
-                            service: string;
-                            /** @description null for a direct deployment */
-                            pipeline: string | null;
-                            environment: string;
-                            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                            kind: "flow" | "rollback" | "hotfix" | "manual";
-                            /** @description the last reason reported for it */
-                            reason: string | null;
-                            promotions: {
-                                id: number;
-                                /** @description the promotion key */
-                                promotion: string;
-                                type: string;
-                                status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                infoUrl: string | null;
-                                reason: string | null;
-                                actor: string | null;
-                                /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                evidence: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description when it reached its status
-                             */
-                            statusAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict or invalid transition */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body over 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body fails the schema */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["rollbackService"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2788,109 +284,7 @@ export interface paths {
             cookie?: never;
         };
         /** DORA metrics: deployment frequency, lead time, change failure rate, time to restore (defaults: every service, each one's last environment, the last 30 days) */
-        get: {
-            parameters: {
-                query?: {
-                    service?: string;
-                    environment?: string;
-                    from?: string;
-                    to?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The figures, over everything asked and per service and environment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            from: string;
-                            /** Format: date-time */
-                            to: string;
-                            deployments: number;
-                            deploymentFrequencyPerDay: number;
-                            leadTimeSeconds: {
-                                p50: number;
-                                p90: number;
-                            } | null;
-                            changeFailureRate: number | null;
-                            timeToRestoreSeconds: {
-                                p50: number;
-                                p90: number;
-                            } | null;
-                            services: {
-                                service: string;
-                                environment: string;
-                                deployments: number;
-                                deploymentFrequencyPerDay: number;
-                                leadTimeSeconds: {
-                                    p50: number;
-                                    p90: number;
-                                } | null;
-                                changeFailureRate: number | null;
-                                timeToRestoreSeconds: {
-                                    p50: number;
-                                    p90: number;
-                                } | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getDoraMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2907,75 +301,7 @@ export interface paths {
             cookie?: never;
         };
         /** The configured environments, in file order */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of environments */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                key: string;
-                                description: string | null;
-                                url: string | null;
-                                hosts: string[];
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listEnvironments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2992,80 +318,7 @@ export interface paths {
             cookie?: never;
         };
         /** One configured environment */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The environment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            key: string;
-                            description: string | null;
-                            url: string | null;
-                            hosts: string[];
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getEnvironment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3082,150 +335,7 @@ export interface paths {
             cookie?: never;
         };
         /** Deployment history of an environment, oldest first */
-        get: {
-            parameters: {
-                query?: {
-                    service?: string;
-                    status?: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of deployments */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: number;
-                                /** @description null for a direct deployment */
-                                flowId: number | null;
-                                artifact: {
-                                    id: number;
-                                    group: string;
-                                    name: string;
-                                    version: string;
-                                    sourceUrl: string;
-                                    /** @description the source revision, e.g. a commit SHA */
-                                    revision: string | null;
-                                    /** @description when that revision was committed */
-                                    committedAt: string | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                };
-                                service: string;
-                                /** @description null for a direct deployment */
-                                pipeline: string | null;
-                                environment: string;
-                                status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
-                                kind: "flow" | "rollback" | "hotfix" | "manual";
-                                /** @description the last reason reported for it */
-                                reason: string | null;
-                                promotions: {
-                                    id: number;
-                                    /** @description the promotion key */
-                                    promotion: string;
-                                    type: string;
-                                    status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
-                                    infoUrl: string | null;
-                                    reason: string | null;
-                                    actor: string | null;
-                                    /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
-                                    evidence: {
-                                        [key: string]: unknown;
-                                    } | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    createdAt: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO-8601 UTC
-                                     */
-                                    updatedAt: string;
-                                }[];
-                                /**
-                                 * Format: date-time
-                                 * @description when it reached its status
-                                 */
-                                statusAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listEnvironmentDeployments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3242,76 +352,7 @@ export interface paths {
             cookie?: never;
         };
         /** The configured services, in file order */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of services */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                key: string;
-                                name: string;
-                                artifacts: string[];
-                                pipelines: string[];
-                                promotions: string[];
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listServices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3328,81 +369,7 @@ export interface paths {
             cookie?: never;
         };
         /** One configured service */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The service */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            key: string;
-                            name: string;
-                            artifacts: string[];
-                            pipelines: string[];
-                            promotions: string[];
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getService"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3419,76 +386,7 @@ export interface paths {
             cookie?: never;
         };
         /** The configured pipelines, in file order */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of pipelines */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                key: string;
-                                environments: {
-                                    name: string;
-                                    promotions: string[];
-                                }[];
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listPipelines"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3505,81 +403,7 @@ export interface paths {
             cookie?: never;
         };
         /** One configured pipeline */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The pipeline */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            key: string;
-                            environments: {
-                                name: string;
-                                promotions: string[];
-                            }[];
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getPipeline"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3596,75 +420,7 @@ export interface paths {
             cookie?: never;
         };
         /** The configured promotions, in file order */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of promotions */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: ({
-                                key: string;
-                                type: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listPromotions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3681,80 +437,7 @@ export interface paths {
             cookie?: never;
         };
         /** One configured promotion */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The promotion */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            key: string;
-                            type: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getPromotion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3771,92 +454,7 @@ export interface paths {
             cookie?: never;
         };
         /** List outbound webhook deliveries, optionally of one status (admin: deliveries name receivers’ URLs) */
-        get: {
-            parameters: {
-                query?: {
-                    status?: "pending" | "delivered" | "failed";
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of deliveries */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: number;
-                                eventId: string;
-                                eventType: string;
-                                url: string;
-                                status: "pending" | "delivered" | "failed";
-                                /** @description tries made so far, the first included */
-                                attempts: number;
-                                /** @description the receiver's HTTP status at the last try; null when it did not answer */
-                                lastStatusCode: number | null;
-                                lastError: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                createdAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                updatedAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3875,105 +473,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send a failed delivery again, with a fresh budget of its webhook’s retry attempts */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The delivery, pending again */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            eventId: string;
-                            eventType: string;
-                            url: string;
-                            status: "pending" | "delivered" | "failed";
-                            /** @description tries made so far, the first included */
-                            attempts: number;
-                            /** @description the receiver's HTTP status at the last try; null when it did not answer */
-                            lastStatusCode: number | null;
-                            lastError: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO-8601 UTC
-                             */
-                            updatedAt: string;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict or invalid transition */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["retryWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3988,92 +488,7 @@ export interface paths {
             cookie?: never;
         };
         /** The audit trail, newest first: every write (refused ones too) and every 401/403, filtered by actor, action and time (from/to inclusive) */
-        get: {
-            parameters: {
-                query?: {
-                    actor?: string;
-                    action?: "artifact.register" | "deployment.report" | "deployment.record" | "deployment.rollback" | "promotion.report" | "trigger" | "webhook.retry" | "config.reload" | "auth.denied";
-                    from?: string;
-                    to?: string;
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of audit entries, newest first */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: number;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO-8601 UTC
-                                 */
-                                at: string;
-                                /** @description The token name, `anonymous` without one, `bus` for triggers from the bus, `SIGHUP` for a reload by signal */
-                                actor: string;
-                                action: "artifact.register" | "deployment.report" | "deployment.record" | "deployment.rollback" | "promotion.report" | "trigger" | "webhook.retry" | "config.reload" | "auth.denied";
-                                /** @description What it acted on, e.g. `deployments/12` */
-                                target: string;
-                                /** @description The HTTP status answered */
-                                outcome: number;
-                                /** @description What helps an auditor: the reported status, the promotion, the refusal’s error code */
-                                detail: {
-                                    [key: string]: unknown;
-                                };
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listAuditEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4090,68 +505,7 @@ export interface paths {
             cookie?: never;
         };
         /** Server-Sent Events: every outbound event as it happens (`id:` the event id, `event:` its type, `data:` the CloudEvent). A `Last-Event-ID` header resumes after that event with the ones missed that are still retained; a comment line every 15 s keeps the connection open */
-        get: {
-            parameters: {
-                query?: {
-                    types?: string;
-                    environment?: string;
-                    service?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The stream, until the client or the server closes it */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/event-stream": string;
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["streamEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4168,61 +522,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness, with a check per component */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Ready */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            status: "ok" | "degraded" | "down";
-                            checks: {
-                                [key: string]: {
-                                    status: string;
-                                    detail?: string;
-                                };
-                            };
-                            /**
-                             * Format: uuid
-                             * @description This installation (kept in its database); its bus names and consumer groups are its own
-                             */
-                            installationId: string;
-                        };
-                    };
-                };
-                /** @description Not ready (starting, stopping, or a component down) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            status: "ok" | "degraded" | "down";
-                            checks: {
-                                [key: string]: {
-                                    status: string;
-                                    detail?: string;
-                                };
-                            };
-                            /**
-                             * Format: uuid
-                             * @description This installation (kept in its database); its bus names and consumer groups are its own
-                             */
-                            installationId: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4239,24 +539,7 @@ export interface paths {
             cookie?: never;
         };
         /** Prometheus metrics */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Prometheus text format */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4273,24 +556,24 @@ export interface paths {
             cookie?: never;
         };
         /** This API, OpenAPI 3.1 */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The OpenAPI document */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
+        get: operations["getOpenApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/asyncapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** The events DeployDB publishes and the triggers it takes, on NATS, Redis and webhooks: AsyncAPI 3.0 */
+        get: operations["getAsyncApiDocument"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4309,67 +592,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Reload deploydb.yaml; an invalid file is refused (422 listing its errors) and the old one stays */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Reloaded */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @constant */
-                            status: "reloaded";
-                        };
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body fails the schema */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["reloadConfiguration"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4384,69 +607,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller: the token's name and roles (without auth: name null and every role) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The caller */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description the token's name; null without auth */
-                            name: string | null;
-                            /** @description every role the token holds, implied ones included (admin holds all four; every role holds read) */
-                            roles: ("read" | "ci" | "approver" | "admin")[];
-                        };
-                    };
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or unknown bearer token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The token lacks the role */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests from this token (or address): see Retry-After */
-                429: {
-                    headers: {
-                        /** @description Whole seconds until a request would be answered (1..60) */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getCurrentCaller"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4463,31 +624,7 @@ export interface paths {
             cookie?: never;
         };
         /** The web dashboard (HTML); without a build, a page saying how to build it (404) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The dashboard page, text/html */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description The dashboard is not built: a page saying how to build it */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getDashboard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4504,44 +641,7 @@ export interface paths {
             cookie?: never;
         };
         /** One of the dashboard's hashed assets (scripts, styles, icons), cacheable forever */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    file: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The file, with its content type */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Malformed JSON, or a bad path or query parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getDashboardAsset"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4554,15 +654,322 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ErrorDetail: {
+            /** @description a JSON pointer into the input ("" for all of it) */
+            path: string;
+            message: string;
+        };
+        ErrorObject: {
+            code: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "no_service" | "method_not_allowed" | "conflict" | "already_exists" | "invalid_transition" | "not_reportable" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "config_invalid" | "rate_limited" | "unavailable" | "internal";
+            /** @description a sentence for people */
+            message: string;
+            details: components["schemas"]["ErrorDetail"][];
+            /** @description with 409 already_exists: the id of what is already there */
+            existingId?: number;
+        };
         Error: {
-            error: {
-                code: string;
-                message: string;
-                details: {
-                    path?: string;
-                    message?: string;
-                }[];
+            error: components["schemas"]["ErrorObject"];
+        };
+        Artifact: {
+            id: number;
+            group: string;
+            name: string;
+            version: string;
+            sourceUrl: string;
+            /** @description the source revision, e.g. a commit SHA */
+            revision: string | null;
+            /** @description when that revision was committed */
+            committedAt: string | null;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            createdAt: string;
+        };
+        PromotionResult: {
+            id: number;
+            /** @description the promotion key */
+            promotion: string;
+            type: string;
+            status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
+            infoUrl: string | null;
+            reason: string | null;
+            actor: string | null;
+            /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
+            evidence: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            updatedAt: string;
+        };
+        Deployment: {
+            id: number;
+            /** @description null for a direct deployment */
+            flowId: number | null;
+            artifact: components["schemas"]["Artifact"];
+            service: string;
+            /** @description null for a direct deployment */
+            pipeline: string | null;
+            environment: string;
+            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+            kind: "flow" | "rollback" | "hotfix" | "manual";
+            /** @description the last reason reported for it */
+            reason: string | null;
+            promotions: components["schemas"]["PromotionResult"][];
+            /**
+             * Format: date-time
+             * @description when it reached its status
+             */
+            statusAt: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            updatedAt: string;
+        };
+        Flow: {
+            id: number;
+            artifact: components["schemas"]["Artifact"];
+            service: string;
+            pipeline: string;
+            status: "RUNNING" | "SUCCESS" | "FAILED";
+            deployments: components["schemas"]["Deployment"][];
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            updatedAt: string;
+        };
+        ArtifactInput: {
+            group: string;
+            name: string;
+            version: string;
+            sourceUrl: string;
+            /** @description the source revision, e.g. a commit SHA */
+            revision?: string;
+            /**
+             * Format: date-time
+             * @description when that revision was committed (ISO-8601)
+             */
+            committedAt?: string;
+        };
+        ArtifactCoordinates: {
+            group: string;
+            name: string;
+            version: string;
+        };
+        /** @description Give the artifact either as `artifact` (group, name, version) or as `artifactId` */
+        DirectDeployment: {
+            /** @description the service key */
+            service: string;
+            /** @description the environment key */
+            environment: string;
+            kind: "rollback" | "hotfix" | "manual";
+            status?: "CREATED" | "STARTED" | "COMPLETED";
+            reason?: string;
+            artifact: components["schemas"]["ArtifactCoordinates"];
+        } | {
+            /** @description the service key */
+            service: string;
+            /** @description the environment key */
+            environment: string;
+            kind: "rollback" | "hotfix" | "manual";
+            status?: "CREATED" | "STARTED" | "COMPLETED";
+            reason?: string;
+            artifactId: number;
+        };
+        DeploymentReport: {
+            status: "STARTED" | "COMPLETED" | "FAILED";
+            reason?: string;
+        };
+        PromotionReport: {
+            /** @description the promotion key */
+            name: string;
+            status: "SUCCESS" | "FAILED";
+            infoUrl?: string;
+            reason?: string;
+        };
+        TriggerResult: {
+            /** @description the event's id */
+            id: string;
+            outcome: "applied" | "duplicate" | "rejected";
+            /** @description the HTTP status the equivalent API call answered; a duplicate repeats the first one */
+            status: number;
+            error?: components["schemas"]["ErrorObject"];
+        };
+        TriggerResponse: {
+            results: components["schemas"]["TriggerResult"][];
+        };
+        CurrentDeployment: {
+            service: string;
+            artifact: components["schemas"]["Artifact"];
+            deploymentId: number;
+            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+            /**
+             * Format: date-time
+             * @description when it reached that status
+             */
+            since: string;
+        };
+        ServiceEnvironment: {
+            environment: string;
+            current: components["schemas"]["Deployment"] | null;
+            inFlight: components["schemas"]["Deployment"] | null;
+        };
+        HistoryEntry: {
+            deploymentId: number;
+            artifact: components["schemas"]["Artifact"];
+            kind: "flow" | "rollback" | "hotfix" | "manual";
+            status: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+            /**
+             * Format: date-time
+             * @description when it became current
+             */
+            from: string;
+            /** @description when it stopped being current; null while it is */
+            to: string | null;
+        };
+        EnvironmentDiffItem: {
+            service: string;
+            a: {
+                deploymentId: number;
+                artifact: components["schemas"]["Artifact"];
+            } | null;
+            b: {
+                deploymentId: number;
+                artifact: components["schemas"]["Artifact"];
+            } | null;
+            /** @description both run the same artifact */
+            same: boolean;
+        };
+        Rollback: {
+            /** @description the id of an artifact that was current there once */
+            to?: number;
+            reason?: string;
+        };
+        DoraReport: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            deployments: number;
+            deploymentFrequencyPerDay: number;
+            leadTimeSeconds: {
+                p50: number;
+                p90: number;
+            } | null;
+            changeFailureRate: number | null;
+            timeToRestoreSeconds: {
+                p50: number;
+                p90: number;
+            } | null;
+            services: {
+                service: string;
+                environment: string;
+                deployments: number;
+                deploymentFrequencyPerDay: number;
+                leadTimeSeconds: {
+                    p50: number;
+                    p90: number;
+                } | null;
+                changeFailureRate: number | null;
+                timeToRestoreSeconds: {
+                    p50: number;
+                    p90: number;
+                } | null;
+            }[];
+        };
+        Environment: {
+            key: string;
+            description: string | null;
+            url: string | null;
+            hosts: string[];
+        };
+        Service: {
+            key: string;
+            name: string;
+            artifacts: string[];
+            pipelines: string[];
+            promotions: string[];
+        };
+        Pipeline: {
+            key: string;
+            environments: {
+                name: string;
+                promotions: string[];
+            }[];
+        };
+        /** @description The promotion's settings appear beside key and type */
+        Promotion: {
+            key: string;
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        WebhookDelivery: {
+            id: number;
+            eventId: string;
+            eventType: string;
+            url: string;
+            status: "pending" | "delivered" | "failed";
+            /** @description tries made so far, the first included */
+            attempts: number;
+            /** @description the receiver's HTTP status at the last try; null when it did not answer */
+            lastStatusCode: number | null;
+            lastError: string | null;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            updatedAt: string;
+        };
+        AuditEntry: {
+            id: number;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            at: string;
+            /** @description The token name, `anonymous` without one, `bus` for triggers from the bus, `SIGHUP` for a reload by signal */
+            actor: string;
+            action: "artifact.register" | "deployment.report" | "deployment.record" | "deployment.rollback" | "promotion.report" | "trigger" | "webhook.retry" | "config.reload" | "auth.denied";
+            /** @description What it acted on, e.g. `deployments/12` */
+            target: string;
+            /** @description The HTTP status answered */
+            outcome: number;
+            /** @description What helps an auditor: the reported status, the promotion, the refusal’s error code */
+            detail: {
+                [key: string]: unknown;
             };
+        };
+        Caller: {
+            /** @description the token's name; null without auth */
+            name: string | null;
+            /** @description every role the token holds, implied ones included (admin holds all four; every role holds read) */
+            roles: ("read" | "ci" | "approver" | "admin")[];
         };
     };
     responses: never;
@@ -4572,4 +979,2806 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    listArtifacts: {
+        parameters: {
+            query?: {
+                q?: string;
+                group?: string;
+                name?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of artifacts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Artifact"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    registerArtifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArtifactInput"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    /** @description the artifact URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Artifact"] & {
+                        flows: components["schemas"]["Flow"][];
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict or invalid transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body fails the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listModuleVersions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description group:name */
+                module: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of artifacts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Artifact"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getLatestModuleVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description group:name */
+                module: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The artifact */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Artifact"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getArtifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The artifact */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Artifact"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDeployments: {
+        parameters: {
+            query?: {
+                service?: string;
+                environment?: string;
+                status?: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                artifact?: number;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deployments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Deployment"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DirectDeployment"];
+            };
+        };
+        responses: {
+            /** @description The deployment recorded */
+            201: {
+                headers: {
+                    /** @description the deployment URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body fails the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentReport"];
+            };
+        };
+        responses: {
+            /** @description The deployment after the report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict or invalid transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body fails the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportPromotionResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromotionReport"];
+            };
+        };
+        responses: {
+            /** @description The promotion result after the report */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionResult"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict or invalid transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body fails the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPromotionResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                resultId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The promotion result */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionResult"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sendTriggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                } | unknown[];
+            };
+        };
+        responses: {
+            /** @description One result per event, in order */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerResponse"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body fails the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listFlows: {
+        parameters: {
+            query?: {
+                service?: string;
+                status?: "RUNNING" | "SUCCESS" | "FAILED";
+                artifact?: number;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of flows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Flow"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flow */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flow"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEnvironmentServices: {
+        parameters: {
+            query?: {
+                /** @description answer as of this moment (ISO-8601; a date alone is its midnight UTC) */
+                at?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One item per service with a current deployment there, in configuration order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentDeployment"][];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getServiceEnvironments: {
+        parameters: {
+            query?: {
+                /** @description answer as of this moment (ISO-8601; a date alone is its midnight UTC) */
+                at?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One item per environment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceEnvironment"][];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getServiceHistory: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of history, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["HistoryEntry"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    diffEnvironments: {
+        parameters: {
+            query?: {
+                /** @description answer as of this moment (ISO-8601; a date alone is its midnight UTC) */
+                at?: string;
+            };
+            header?: never;
+            path: {
+                a: string;
+                b: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One item per service, in configuration order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentDiffItem"][];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollbackService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Rollback"];
+            };
+        };
+        responses: {
+            /** @description The rollback deployment, CREATED */
+            201: {
+                headers: {
+                    /** @description the deployment URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict or invalid transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body fails the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDoraMetrics: {
+        parameters: {
+            query?: {
+                service?: string;
+                environment?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures, over everything asked and per service and environment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoraReport"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEnvironments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of environments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Environment"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The environment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEnvironmentDeployments: {
+        parameters: {
+            query?: {
+                service?: string;
+                status?: "CREATED" | "STARTED" | "COMPLETED" | "VERIFIED" | "FAILED";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deployments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Deployment"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listServices: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of services */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Service"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPipelines: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of pipelines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Pipeline"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pipeline */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPromotions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of promotions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Promotion"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The promotion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "failed";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookDelivery"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, pending again */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict or invalid transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditEntries: {
+        parameters: {
+            query?: {
+                actor?: string;
+                action?: "artifact.register" | "deployment.report" | "deployment.record" | "deployment.rollback" | "promotion.report" | "trigger" | "webhook.retry" | "config.reload" | "auth.denied";
+                /** @description ISO-8601 */
+                from?: string;
+                /** @description ISO-8601 */
+                to?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of audit entries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /** @description Globs over the type without `deploydb.`, comma-separated: `deployment.*,flow.completed` */
+                types?: string;
+                /** @description Deployment and promotion events of this environment only */
+                environment?: string;
+                /** @description Deployment, promotion and flow events of this service only */
+                service?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream, until the client or the server closes it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: "ok" | "degraded" | "down";
+                        checks: {
+                            [key: string]: {
+                                status: string;
+                                detail?: string;
+                            };
+                        };
+                        /**
+                         * Format: uuid
+                         * @description This installation (kept in its database); its bus names and consumer groups are its own
+                         */
+                        installationId: string;
+                    };
+                };
+            };
+            /** @description Not ready (starting, stopping, or a component down) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: "ok" | "degraded" | "down";
+                        checks: {
+                            [key: string]: {
+                                status: string;
+                                detail?: string;
+                            };
+                        };
+                        /**
+                         * Format: uuid
+                         * @description This installation (kept in its database); its bus names and consumer groups are its own
+                         */
+                        installationId: string;
+                    };
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    getOpenApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getAsyncApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The AsyncAPI document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reloadConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reloaded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "reloaded";
+                    };
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body fails the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCurrentCaller: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Caller"];
+                };
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this token (or address): see Retry-After */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard page, text/html */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The dashboard is not built: a page saying how to build it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getDashboardAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with its content type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed JSON, or a bad path or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+}

@@ -1,16 +1,12 @@
-import Type, { type TSchema } from 'typebox';
+import Type from 'typebox';
 import { DeployDbError, type ErrorDetail } from '../../errors.js';
 import { validate } from '../../schema/validate.js';
 import {
-  ArtifactTriggerData,
-  DeploymentTriggerData,
-  MAX_ID_LENGTH,
   MAX_KEY_BYTES,
-  MAX_SOURCE_LENGTH,
   MAX_TRIGGER_BATCH,
+  TRIGGER_ATTRIBUTES,
+  TRIGGER_DATA_SCHEMAS,
   TRIGGER_TYPES,
-  VerificationTriggerData,
-  RecordedTriggerData,
   type TriggerEvent,
   type TriggerType,
 } from './triggerSchemas.js';
@@ -19,25 +15,7 @@ import {
  * The CloudEvent attributes a trigger needs. Other attributes (time, subject, datacontenttype,
  * extensions) are allowed and ignored: producers add their own, and CloudEvents permits it.
  */
-const Attributes = Type.Object(
-  {
-    specversion: Type.Optional(Type.Literal('1.0')),
-    id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
-    source: Type.String({ minLength: 1, maxLength: MAX_SOURCE_LENGTH }),
-    type: Type.String(),
-    data: Type.Unknown(),
-  },
-  { additionalProperties: true },
-);
-
-const dataSchemas: Record<TriggerType, TSchema> = {
-  'deploydb.trigger.artifact.available': ArtifactTriggerData,
-  'deploydb.trigger.deployment.started': DeploymentTriggerData,
-  'deploydb.trigger.deployment.completed': DeploymentTriggerData,
-  'deploydb.trigger.deployment.failed': DeploymentTriggerData,
-  'deploydb.trigger.verification.completed': VerificationTriggerData,
-  'deploydb.trigger.deployment.recorded': RecordedTriggerData,
-};
+const Attributes = Type.Object({ ...TRIGGER_ATTRIBUTES, type: Type.String(), data: Type.Unknown() }, { additionalProperties: true });
 
 const MAX_DETAILS = 100;
 /** Deeper than any valid `data`; bounds the recursion of the checks below on hostile input. */
@@ -103,7 +81,7 @@ function checkEvent(event: unknown): { ok: true; event: TriggerEvent } | { ok: f
     problems.push({ path: '/type', message: `unknown trigger type "${type.slice(0, 200)}"; one of ${TRIGGER_TYPES.join(', ')}` });
   }
   if (typeof type !== 'string' || !isTriggerType(type) || !dataReadable) return { ok: false, problems };
-  const checkedData = validate(dataSchemas[type], data);
+  const checkedData = validate(TRIGGER_DATA_SCHEMAS[type], data);
   if (!checkedData.ok) problems.push(...checkedData.errors.map((d) => ({ path: `/data${d.path}`, message: d.message })));
   if (problems.length > 0 || !checkedData.ok) return { ok: false, problems };
   return { ok: true, event: { id: id as string, source: source as string, type, data: checkedData.value } as TriggerEvent };

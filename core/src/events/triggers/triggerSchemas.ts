@@ -1,6 +1,7 @@
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import { ArtifactCoordinates, ArtifactInput, DeploymentReportInput, DirectDeploymentInput, PromotionReportInput } from '../../domain/inputs.js';
 import { literalUnion } from '../../domain/shapes.js';
+import { ErrorObjectSchema } from '../../errorResponse.js';
 
 /**
  * The inbound triggers of CONTRACT.md §6: CloudEvents that make the same reports as the API,
@@ -38,6 +39,13 @@ export const MAX_ID_LENGTH = 256;
 export const MAX_SOURCE_LENGTH = 1024;
 export const MAX_KEY_BYTES = 2400;
 
+/** The CloudEvent attributes a trigger must (or may) carry besides `type` and `data`; others are allowed and ignored. */
+export const TRIGGER_ATTRIBUTES = {
+  specversion: Type.Optional(Type.Literal('1.0')),
+  id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, description: 'with `source`, makes the event idempotent: the same pair twice does the work once' }),
+  source: Type.String({ minLength: 1, maxLength: MAX_SOURCE_LENGTH, description: 'who sends it, e.g. a CI job URL' }),
+};
+
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 1024, description });
 
 /** `data` of `deploydb.trigger.artifact.available`: the body of POST /api/artifacts. */
@@ -56,7 +64,7 @@ export const DeploymentTriggerData = Type.Object(
     artifact: ArtifactCoordinates,
     reason: DeploymentReportInput.properties.reason,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'DeploymentTriggerData' },
 );
 export type DeploymentTriggerData = Static<typeof DeploymentTriggerData>;
 
@@ -74,13 +82,23 @@ export const VerificationTriggerData = Type.Object(
     infoUrl: PromotionReportInput.properties.infoUrl,
     reason: PromotionReportInput.properties.reason,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'VerificationTriggerData' },
 );
 export type VerificationTriggerData = Static<typeof VerificationTriggerData>;
 
 /** `data` of `deploydb.trigger.deployment.recorded`: the body of POST /api/deployments (a direct deployment). */
 export const RecordedTriggerData = DirectDeploymentInput;
 export type RecordedTriggerData = DirectDeploymentInput;
+
+/** The schema of `data`, by trigger type: what the parser checks, and what /asyncapi.json describes. */
+export const TRIGGER_DATA_SCHEMAS: Record<TriggerType, TSchema> = {
+  'deploydb.trigger.artifact.available': ArtifactTriggerData,
+  'deploydb.trigger.deployment.started': DeploymentTriggerData,
+  'deploydb.trigger.deployment.completed': DeploymentTriggerData,
+  'deploydb.trigger.deployment.failed': DeploymentTriggerData,
+  'deploydb.trigger.verification.completed': VerificationTriggerData,
+  'deploydb.trigger.deployment.recorded': RecordedTriggerData,
+};
 
 interface Envelope<T extends TriggerType, D> {
   id: string;
@@ -96,23 +114,13 @@ export type TriggerEvent =
   | Envelope<'deploydb.trigger.verification.completed', VerificationTriggerData>
   | Envelope<'deploydb.trigger.deployment.recorded', RecordedTriggerData>;
 
-/** The error body's inner object, as the equivalent API call answered it. */
-export const TriggerErrorSchema = Type.Object(
-  {
-    code: Type.String(),
-    message: Type.String(),
-    details: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
-  },
-  { additionalProperties: true },
-);
-
 /** One event's outcome in the response (OpenAPI). */
 export const TriggerResultSchema = Type.Object(
   {
     id: Type.String({ description: "the event's id" }),
     outcome: literalUnion(['applied', 'duplicate', 'rejected'] as const),
     status: Type.Integer({ description: 'the HTTP status the equivalent API call answered; a duplicate repeats the first one' }),
-    error: Type.Optional(TriggerErrorSchema),
+    error: Type.Optional(ErrorObjectSchema),
   },
   { $id: 'TriggerResult' },
 );

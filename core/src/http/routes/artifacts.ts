@@ -18,6 +18,7 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/artifacts',
+      operationId: 'registerArtifact',
       tag: 'artifacts',
       summary: 'Register an artifact; starts a flow per service and pipeline that take its module',
       roles: ['ci', 'admin'],
@@ -39,6 +40,7 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/artifacts',
+      operationId: 'listArtifacts',
       tag: 'artifacts',
       summary: 'List or search artifacts (q: substring of group, name or version)',
       query: Type.Object({ q: Type.Optional(Type.String({ maxLength: 8192 })), group: Type.Optional(Type.String()), name: Type.Optional(Type.String()), ...PageQuery }),
@@ -52,6 +54,7 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/artifacts/by-module/:module',
+      operationId: 'listModuleVersions',
       tag: 'artifacts',
       summary: 'Versions of a module (group:name), oldest first',
       params: ModuleParam,
@@ -66,6 +69,7 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/artifacts/by-module/:module/latest',
+      operationId: 'getLatestModuleVersion',
       tag: 'artifacts',
       summary: 'The newest registered version of a module',
       params: ModuleParam,
@@ -81,6 +85,7 @@ export function artifactRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/artifacts/:id',
+      operationId: 'getArtifact',
       tag: 'artifacts',
       summary: 'One artifact',
       params: Type.Object({ id: IdParam }),

@@ -35,6 +35,7 @@ export function auditRoutes(api: Pick<ApiContext, 'auditEntries'>): RouteSpec[] 
     defineRoute({
       method: 'get',
       path: '/api/audit',
+      operationId: 'listAuditEntries',
       tag: 'audit',
       summary: 'The audit trail, newest first: every write (refused ones too) and every 401/403, filtered by actor, action and time (from/to inclusive)',
       roles: ['admin'],

@@ -20,6 +20,8 @@ const NameParam = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255
 
 interface ConfigCollection {
   path: string;
+  /** The singular, capitalised, for operation ids (`Environment`: `listEnvironments`, `getEnvironment`). */
+  noun: string;
   what: string;
   schema: TSchema;
   list: (model: ModelIndex) => unknown[];
@@ -27,11 +29,12 @@ interface ConfigCollection {
 }
 
 /** List and lookup routes of one configuration collection, in file order. */
-function collectionRoutes(api: ApiContext, { path, what, schema, list, one }: ConfigCollection): RouteSpec[] {
+function collectionRoutes(api: ApiContext, { path, noun, what, schema, list, one }: ConfigCollection): RouteSpec[] {
   return [
     defineRoute({
       method: 'get',
       path,
+      operationId: `list${noun}s`,
       tag: 'configuration',
       summary: `The configured ${what}s, in file order`,
       query: Type.Object(PageQuery),
@@ -41,6 +44,7 @@ function collectionRoutes(api: ApiContext, { path, what, schema, list, one }: Co
     defineRoute({
       method: 'get',
       path: `${path}/:name`,
+      operationId: `get${noun}`,
       tag: 'configuration',
       summary: `One configured ${what}`,
       params: NameParam,
@@ -64,6 +68,7 @@ export function configurationRoutes(api: ApiContext): RouteSpec[] {
   return [
     ...collectionRoutes(api, {
       path: '/api/environments',
+      noun: 'Environment',
       what: 'environment',
       schema: EnvironmentSchema,
       list: (m) => m.model.environments.map(environmentView),
@@ -72,7 +77,8 @@ export function configurationRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/environments/:name/deployments',
-      tag: 'configuration',
+      operationId: 'listEnvironmentDeployments',
+      tag: 'deployments',
       summary: 'Deployment history of an environment, oldest first',
       params: NameParam,
       query: Type.Object({ service: Type.Optional(Type.String()), status: Type.Optional(literalUnion(DEPLOYMENT_STATUSES)), ...PageQuery }),
@@ -89,6 +95,7 @@ export function configurationRoutes(api: ApiContext): RouteSpec[] {
     }),
     ...collectionRoutes(api, {
       path: '/api/services',
+      noun: 'Service',
       what: 'service',
       schema: ServiceSchema,
       list: (m) => m.model.services.map(serviceView),
@@ -96,6 +103,7 @@ export function configurationRoutes(api: ApiContext): RouteSpec[] {
     }),
     ...collectionRoutes(api, {
       path: '/api/pipelines',
+      noun: 'Pipeline',
       what: 'pipeline',
       schema: PipelineSchema,
       list: (m) => m.model.pipelines.map(pipelineView),
@@ -103,6 +111,7 @@ export function configurationRoutes(api: ApiContext): RouteSpec[] {
     }),
     ...collectionRoutes(api, {
       path: '/api/promotions',
+      noun: 'Promotion',
       what: 'promotion',
       schema: PromotionSchema,
       list: (m) => m.model.promotions.map(promotionView),

@@ -11,6 +11,7 @@ export function dashboardRoutes(assets: DashboardAssets): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/',
+      operationId: 'getDashboard',
       tag: 'dashboard',
       summary: 'The web dashboard (HTML); without a build, a page saying how to build it (404)',
       roles: 'public',
@@ -20,6 +21,7 @@ export function dashboardRoutes(assets: DashboardAssets): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/assets/:file',
+      operationId: 'getDashboardAsset',
       tag: 'dashboard',
       summary: "One of the dashboard's hashed assets (scripts, styles, icons), cacheable forever",
       roles: 'public',

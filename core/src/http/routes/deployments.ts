@@ -24,6 +24,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/deployments',
+      operationId: 'listDeployments',
       tag: 'deployments',
       summary: 'List deployments, filtered by service, environment, status or artifact id',
       query: Type.Object({ ...DeploymentFilterQuery, ...PageQuery }),
@@ -40,6 +41,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/deployments',
+      operationId: 'recordDeployment',
       tag: 'deployments',
       summary: 'Record a deployment outside any flow: a rollback, a hotfix, a deploy by hand (status CREATED unless given)',
       roles: ['ci', 'admin'],
@@ -59,6 +61,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/deployments/:id',
+      operationId: 'getDeployment',
       tag: 'deployments',
       summary: 'One deployment',
       params: Type.Object({ id: IdParam }),
@@ -73,6 +76,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'patch',
       path: '/api/deployments/:id',
+      operationId: 'reportDeployment',
       tag: 'deployments',
       summary: 'Report STARTED, COMPLETED or FAILED; a repeated report answers with the current state',
       roles: ['ci', 'admin'],
@@ -92,6 +96,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/deployments/:id/promotions',
+      operationId: 'reportPromotionResult',
       tag: 'deployments',
       summary: "Report a promotion result (a manual approval or rejection, a CI callback); the promotion's plugin decides",
       roles: ['ci', 'approver', 'admin'],
@@ -111,6 +116,7 @@ export function deploymentRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/deployments/:id/promotions/:resultId',
+      operationId: 'getPromotionResult',
       tag: 'deployments',
       summary: 'One promotion result of a deployment',
       params: Type.Object({ id: IdParam, resultId: IdParam }),

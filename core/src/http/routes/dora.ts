@@ -12,7 +12,8 @@ export function doraRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/metrics/dora',
-      tag: 'what runs where',
+      operationId: 'getDoraMetrics',
+      tag: 'metrics',
       summary: "DORA metrics: deployment frequency, lead time, change failure rate, time to restore (defaults: every service, each one's last environment, the last 30 days)",
       query: Type.Object({
         service: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),

@@ -15,6 +15,7 @@ export function eventRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/events/stream',
+      operationId: 'streamEvents',
       tag: 'events',
       summary:
         'Server-Sent Events: every outbound event as it happens (`id:` the event id, `event:` its type, `data:` the CloudEvent). ' +

@@ -10,6 +10,7 @@ export function flowRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/flows',
+      operationId: 'listFlows',
       tag: 'flows',
       summary: 'List flows, filtered by service, status or artifact id',
       query: Type.Object({
@@ -31,6 +32,7 @@ export function flowRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:id',
+      operationId: 'getFlow',
       tag: 'flows',
       summary: 'One flow with its deployments',
       params: Type.Object({ id: IdParam }),

@@ -18,6 +18,7 @@ export function identityRoutes(): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/me',
+      operationId: 'getCurrentCaller',
       tag: 'system',
       summary: "The caller: the token's name and roles (without auth: name null and every role)",
       query: Type.Object({}),

@@ -88,7 +88,8 @@ export function placementRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/environments/:name/services',
-      tag: 'what runs where',
+      operationId: 'getEnvironmentServices',
+      tag: 'placements',
       summary: 'What runs in an environment: per service, its current deployment and since when (now, or ?at= a past moment)',
       params: Type.Object({ name: Key }),
       query: Type.Object(AtQuery),
@@ -102,7 +103,8 @@ export function placementRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/services/:name/environments',
-      tag: 'what runs where',
+      operationId: 'getServiceEnvironments',
+      tag: 'placements',
       summary: 'A service in each environment of its pipelines, in pipeline order: the current deployment and the one in flight (now, or ?at=)',
       params: Type.Object({ name: Key }),
       query: Type.Object(AtQuery),
@@ -116,7 +118,8 @@ export function placementRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/services/:name/environments/:env/history',
-      tag: 'what runs where',
+      operationId: 'getServiceHistory',
+      tag: 'placements',
       summary: 'Each time a deployment became current there, newest first, with when it stopped being current',
       params: Type.Object({ name: Key, env: Key }),
       query: Type.Object(PageQuery),
@@ -132,7 +135,8 @@ export function placementRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/environments/:a/diff/:b',
-      tag: 'what runs where',
+      operationId: 'diffEnvironments',
+      tag: 'placements',
       summary: 'What differs between two environments: per service whose pipelines include either, what runs in each (now, or ?at=)',
       params: Type.Object({ a: Key, b: Key }),
       query: Type.Object(AtQuery),
@@ -161,7 +165,8 @@ export function placementRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/services/:name/environments/:env/rollback',
-      tag: 'what runs where',
+      operationId: 'rollbackService',
+      tag: 'placements',
       summary: 'Roll back: record a direct deployment of kind rollback of the artifact current there before the current one, or of `to`',
       roles: ['ci', 'admin'],
       params: Type.Object({ name: Key, env: Key }),

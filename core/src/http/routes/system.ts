@@ -14,6 +14,7 @@ export function systemRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/health',
+      operationId: 'getHealth',
       tag: 'system',
       summary: 'Readiness, with a check per component',
       roles: 'public',
@@ -26,10 +27,11 @@ export function systemRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/metrics',
+      operationId: 'getMetrics',
       tag: 'system',
       summary: 'Prometheus metrics',
       roles: 'public',
-      responses: { 200: { description: 'Prometheus text format' } },
+      responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain', schema: Type.String() } },
       async handler({ c }) {
         const { contentType, body } = await api.metricsText();
         return c.newResponse(body, 200, { 'content-type': contentType });
@@ -38,15 +40,27 @@ export function systemRoutes(api: ApiContext): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/openapi.json',
+      operationId: 'getOpenApiDocument',
       tag: 'system',
       summary: 'This API, OpenAPI 3.1',
       roles: 'public',
-      responses: { 200: { description: 'The OpenAPI document' } },
+      responses: { 200: { description: 'The OpenAPI document', schema: Type.Object({}, { additionalProperties: true }) } },
       handler: ({ c }) => json(c, 200, api.openapi()),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/asyncapi.json',
+      operationId: 'getAsyncApiDocument',
+      tag: 'system',
+      summary: 'The events DeployDB publishes and the triggers it takes, on NATS, Redis and webhooks: AsyncAPI 3.0',
+      roles: 'public',
+      responses: { 200: { description: 'The AsyncAPI document', schema: Type.Object({}, { additionalProperties: true }) } },
+      handler: ({ c }) => json(c, 200, api.asyncapi()),
     }),
     defineRoute({
       method: 'post',
       path: '/api/admin/reload',
+      operationId: 'reloadConfiguration',
       tag: 'system',
       summary: 'Reload deploydb.yaml; an invalid file is refused (422 listing its errors) and the old one stays',
       roles: ['admin'],

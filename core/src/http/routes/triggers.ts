@@ -26,6 +26,7 @@ export function triggerRoutes(triggers: Pick<TriggerService, 'handleBody'>): Rou
     defineRoute({
       method: 'post',
       path: '/api/triggers',
+      operationId: 'sendTriggers',
       tag: 'triggers',
       summary:
         'Report by CloudEvent (one, or a JSON array; application/json, application/cloudevents+json or application/cloudevents-batch+json); ' +

@@ -10,6 +10,7 @@ export function webhookRoutes(deliveries: WebhookDeliveries): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/webhooks/deliveries',
+      operationId: 'listWebhookDeliveries',
       tag: 'webhooks',
       summary: 'List outbound webhook deliveries, optionally of one status (admin: deliveries name receivers’ URLs)',
       roles: ['admin'],
@@ -24,6 +25,7 @@ export function webhookRoutes(deliveries: WebhookDeliveries): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/webhooks/deliveries/:id/retry',
+      operationId: 'retryWebhookDelivery',
       tag: 'webhooks',
       summary: 'Send a failed delivery again, with a fresh budget of its webhook’s retry attempts',
       roles: ['admin'],
