@@ -100,9 +100,9 @@ export class EmbeddedQueue implements QueueProvider {
    * Takes up to `limit` unpublished events of the outbox into the message log and marks them
    * published, in one statement, in outbox order; answers how many it took. The outbox relay's
    * way of publishing to this queue: the log holds a pointer to each outbox row (the event is
-   * written once), and the events never leave the database. While no consumer group exists (no
-   * webhooks, no subscriber), events are marked published without entering the log: nobody would
-   * read them, and a group made later starts from the events that follow.
+   * written once), and the events never leave the database. An event no consumer group's pattern
+   * matches (no webhooks, no subscriber for it) is marked published without entering the log:
+   * nobody would read it, and a group made later starts from the events that follow.
    */
   async takeFromOutbox(limit: number): Promise<number> {
     const rows = await this.options.db.backgroundSql<{ taken: string }>(
@@ -113,7 +113,7 @@ export class EmbeddedQueue implements QueueProvider {
          returning id, type, order_key),
        logged as (
          insert into queue_message (type, order_key, outbox_id)
-         select type, order_key, id from taken where exists (select 1 from queue_group) order by id)
+         select t.type, t.order_key, t.id from taken t where exists (select 1 from queue_group g where t.type ~ g.pattern_regex) order by t.id)
        select count(*)::text as taken from taken`,
       [LOG_LOCK, limit],
     );

@@ -45,9 +45,3 @@ function expand(roles: readonly Role[]): Role[] {
   if (roles.includes('admin')) return [...ROLES];
   return [...new Set<Role>(['read', ...roles])];
 }
-
-/** 403 unless the caller has one of the roles. */
-export function requireRole(caller: Caller, roles: readonly Role[]): void {
-  if (roles.some((role) => caller.roles.includes(role))) return;
-  throw new DeployDbError('forbidden', `this needs role ${roles.join(' or ')}`);
-}

@@ -1,12 +1,9 @@
 import type { Context } from 'hono';
 import Type, { type Static, type TObject, type TSchema } from 'typebox';
 import type { Role } from '../config/model.js';
-import { DeployDbError } from '../errors.js';
 import type { Caller } from '../plugin-api/promotion.js';
 import type { AuditAction, PendingAudit } from '../domain/audit.js';
-import { validate } from '../schema/validate.js';
 import type { ApiTag } from './apiTags.js';
-import { unstorableString } from './bodyGuard.js';
 
 /** What an audited route's entry is worked out from: the raw path parameters, and the body once it was read and checked. */
 export interface AuditedRequest<B> {
@@ -81,44 +78,3 @@ export function successStatus(route: RouteSpec): number {
 
 /** A path parameter that is an id: a positive integer. */
 export const IdParam = Type.Integer({ minimum: 1, maximum: 2147483647 });
-
-/** Path and query values arrive as strings: convert as the schema says, then check. Failures are 400. */
-export function parseParameters<S extends TObject>(schema: S | undefined, raw: Record<string, string>, where: 'path' | 'query'): Static<S> {
-  if (!schema) return {} as Static<S>;
-  const known = Object.keys(schema.properties);
-  const unknown = Object.keys(raw).filter((k) => !known.includes(k));
-  if (where === 'query' && unknown.length > 0) {
-    throw new DeployDbError(
-      'bad_request',
-      `unknown query parameter ${unknown.map((k) => `"${k}"`).join(', ')}`,
-      unknown.map((k) => ({ path: `/${k}`, message: 'unknown query parameter' })),
-    );
-  }
-  for (const [key, value] of Object.entries(raw)) {
-    const problem = unstorableString(value);
-    if (problem) throw new DeployDbError('bad_request', `invalid ${where} parameter`, [{ path: `/${key}`, message: problem }]);
-  }
-  const converted: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) converted[key] = convertParameter(schema.properties[key] as TSchema | undefined, value);
-  const checked = validate(schema, converted);
-  if (!checked.ok) {
-    throw new DeployDbError('bad_request', `invalid ${where} parameter`, checked.errors);
-  }
-  return checked.value;
-}
-
-/**
- * Turns a path or query string into the number its schema asks for, strictly: "12" is 12, but
- * "1.5", "1e3", "0x10" or " 5" stay strings and fail the schema, so they answer 400.
- */
-function convertParameter(schema: TSchema | undefined, value: string): unknown {
-  const type = (schema as { type?: unknown } | undefined)?.type;
-  if (type === 'integer' && /^-?\d{1,15}$/.test(value)) return Number(value);
-  if (type === 'number' && /^-?\d{1,15}(\.\d{1,15})?$/.test(value)) return Number(value);
-  return value;
-}
-
-/** JSON response helper. */
-export function json(c: Context, status: number, body: unknown, headers?: Record<string, string>): Response {
-  return c.newResponse(JSON.stringify(body), status as 200, { 'content-type': 'application/json; charset=utf-8', ...headers });
-}

@@ -228,8 +228,9 @@ export class Kernel {
       // Subscribers first, so that nothing the relay publishes at start finds nobody listening.
       const retention = new Retention(db, logger.child({ component: 'retention' }));
       const triggerConsumer = new TriggerConsumer({ queue, service: triggers, logger: logger.child({ component: 'triggers' }) });
-      // Triggers on the bus come from outside: the embedded queue has no outside, they come over HTTP.
-      if (!embeddedQueue) await triggerConsumer.start();
+      // On the embedded queue, triggers come from this process (a plugin publishing one); events
+      // enter its log only for a group whose pattern they match, so this group costs the ledger nothing.
+      await triggerConsumer.start();
       stopOnFailure.unshift(() => triggerConsumer.stop());
       await webhooks.start();
       stopOnFailure.unshift(() => webhooks.stop());

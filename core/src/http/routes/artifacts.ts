@@ -5,7 +5,8 @@ import { ArtifactSchema, FlowSchema } from '../../domain/shapes.js';
 import { notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeCursor, keysetPage, PageQuery, pageOf } from '../pagination.js';
-import { defineRoute, IdParam, json, type RouteSpec } from '../route.js';
+import { defineRoute, IdParam, type RouteSpec } from '../route.js';
+import { json } from '../answers.js';
 
 const ModuleParam = Type.Object({ module: Type.String({ pattern: '^[^:]+:[^:]+$', description: 'group:name' }) });
 const splitModule = (module: string) => {

@@ -4,7 +4,8 @@ import { literalUnion } from '../../domain/shapes.js';
 import { DeployDbError } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeTimeCursor, encodeTimeCursor, PageQuery, pageOf } from '../pagination.js';
-import { defineRoute, json, type RouteSpec } from '../route.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { json } from '../answers.js';
 
 const AuditEntrySchema = Type.Object(
   {

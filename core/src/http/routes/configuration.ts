@@ -13,7 +13,8 @@ import {
   serviceView,
 } from '../configViews.js';
 import { decodeCursor, keysetPage, PageQuery, pageOf, pageOfList } from '../pagination.js';
-import { defineRoute, json, type RouteSpec } from '../route.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { json } from '../answers.js';
 import type { ModelIndex } from '../../config/modelIndex.js';
 
 const NameParam = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }) });

@@ -4,7 +4,8 @@ import { DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, PromotionResultSch
 import { notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeCursor, keysetPage, PageQuery, pageOf } from '../pagination.js';
-import { defineRoute, IdParam, json, type RouteSpec } from '../route.js';
+import { defineRoute, IdParam, type RouteSpec } from '../route.js';
+import { json } from '../answers.js';
 
 export const DeploymentFilterQuery = {
   service: Type.Optional(Type.String()),

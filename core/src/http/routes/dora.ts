@@ -2,7 +2,8 @@ import Type from 'typebox';
 import { DoraReportSchema } from '../../domain/dora.js';
 import { DeployDbError, notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
-import { defineRoute, json, type RouteSpec } from '../route.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { json } from '../answers.js';
 
 const DAY_MS = 86_400_000;
 

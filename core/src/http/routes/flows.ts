@@ -3,7 +3,8 @@ import { FLOW_STATUSES, FlowSchema, literalUnion } from '../../domain/shapes.js'
 import { notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeCursor, keysetPage, PageQuery, pageOf } from '../pagination.js';
-import { defineRoute, IdParam, json, type RouteSpec } from '../route.js';
+import { defineRoute, IdParam, type RouteSpec } from '../route.js';
+import { json } from '../answers.js';
 
 export function flowRoutes(api: ApiContext): RouteSpec[] {
   return [

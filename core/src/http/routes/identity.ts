@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { ROLES } from '../../config/model.js';
-import { defineRoute, json, type RouteSpec } from '../route.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { json } from '../answers.js';
 
 const CallerSchema = Type.Object(
   {

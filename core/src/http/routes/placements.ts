@@ -4,7 +4,8 @@ import { ArtifactSchema, DEPLOYMENT_KINDS, DEPLOYMENT_STATUSES, DeploymentSchema
 import { DeployDbError, notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, PageQuery } from '../pagination.js';
-import { defineRoute, json, type RouteSpec } from '../route.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { json } from '../answers.js';
 
 /**
  * What runs where (CONTRACT §4, §11): per environment and per service, now or at any past

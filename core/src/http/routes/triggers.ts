@@ -1,7 +1,8 @@
 import Type from 'typebox';
 import { MAX_TRIGGER_BATCH, TRIGGER_TYPES, TriggerResponseSchema } from '../../events/triggers/triggerSchemas.js';
 import type { TriggerService } from '../../events/triggers/triggerService.js';
-import { defineRoute, json, type RouteSpec } from '../route.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { json } from '../answers.js';
 
 /*
  * Deliberately loose: each event is checked by the trigger service, which names problems by

@@ -2,7 +2,8 @@ import Type from 'typebox';
 import { DELIVERY_STATUSES, DeliverySchema, type Delivery } from '../../events/webhooks/deliveryStore.js';
 import type { WebhookDeliveries } from '../../events/webhooks/deliveries.js';
 import { decodeCursor, keysetPage, PageQuery, pageOf } from '../pagination.js';
-import { defineRoute, IdParam, json, type RouteSpec } from '../route.js';
+import { defineRoute, IdParam, type RouteSpec } from '../route.js';
+import { json } from '../answers.js';
 
 /** Outbound webhook deliveries: list them, send a failed one again (CONTRACT §4, §5). */
 export function webhookRoutes(deliveries: WebhookDeliveries): RouteSpec[] {

@@ -1,10 +1,12 @@
-import { ANONYMOUS_ACTOR, PendingAudit, type AuditRecord, type TimedAuditRecord } from '../domain/audit.js';
-import { isDeployDbError } from '../errors.js';
-import type { Clock } from '../plugin-api/clock.js';
-import type { Logger } from '../plugin-api/logger.js';
-import type { Caller } from '../plugin-api/promotion.js';
-import { successStatus, type AuditedRequest, type RouteSpec } from './route.js';
-import { storableText } from './bodyGuard.js';
+import type { MiddlewareHandler } from 'hono';
+import { ANONYMOUS_ACTOR, PendingAudit, type AuditRecord, type TimedAuditRecord } from '../../domain/audit.js';
+import { isDeployDbError } from '../../errors.js';
+import type { Clock } from '../../plugin-api/clock.js';
+import type { Logger } from '../../plugin-api/logger.js';
+import type { Caller } from '../../plugin-api/promotion.js';
+import { successStatus, type AuditedRequest, type RouteSpec } from '../route.js';
+import { storableText } from '../bodyGuard.js';
+import type { RouteEnv } from './routeEnv.js';
 
 /** Writes audit entries on their own, outside any command. */
 export type AuditWriter = (records: readonly TimedAuditRecord[]) => Promise<void>;
@@ -70,6 +72,22 @@ export class RequestAuditTrail {
       this.logger.error({ err: error, action: record.action, target: record.target, outcome: record.outcome }, 'could not write an audit entry');
     }
   }
+}
+
+/**
+ * The audit entry of a route's write, made before the write runs and handed on (the route passes
+ * it to its command); once answered, what the answer calls for and the command did not write.
+ */
+export function auditTrail(route: RouteSpec, trail: RequestAuditTrail): MiddlewareHandler<RouteEnv> {
+  return async (c, next) => {
+    const audited: AuditedRequest<unknown> = { params: c.req.param() as Record<string, string>, body: undefined };
+    const caller = c.get('caller');
+    const audit = trail.pendingFor(route, caller, audited);
+    c.set('audited', audited);
+    c.set('audit', audit);
+    await next();
+    await trail.settle({ method: c.req.method, path: c.req.path, status: c.res.status, error: c.error, caller, audit });
+  };
 }
 
 /** What a request names, as an audit target: its path without `/api/` (`deployments/12`). */
