@@ -1,7 +1,7 @@
 import { cloudEvent, type EventType, type PendingEvent } from '../events/cloudEvent.js';
 import type { ModelIndex } from '../config/modelIndex.js';
 import type { ReturnedRows, RowBatch } from '../store/batchInsert.js';
-import { outboxBatch } from '../events/outbox.js';
+import { outboxBatch } from '../events/outbox/outbox.js';
 import { creationBatches, type Creation } from '../store/placements.js';
 import type { CommandStore, WriteStore } from './ports.js';
 

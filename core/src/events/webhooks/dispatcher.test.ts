@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { WebhookConfig } from '../../config/model.js';
 import { silentLogger } from '../../testing/silentLogger.js';
 import type { Database } from '../../store/database.js';
-import { EmbeddedQueue } from '../embeddedQueue.js';
+import { EmbeddedQueue } from '../queue/embeddedQueue.js';
 import { WebhookDispatcher } from './dispatcher.js';
 import { databaseModes, openTestDatabase, webhook, webhooksConfig } from './testSupport.js';
 

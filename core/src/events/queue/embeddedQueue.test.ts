@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'vitest';
-import { queueProviderContract } from '../testing/queueContract.js';
-import { POSTGRES, servicesAvailable } from '../testing/services.js';
-import { createTestDatabase, dropTestDatabase, } from '../testing/harness.js';
-import { silentLogger } from '../testing/silentLogger.js';
-import { openDatabase } from '../store/database.js';
+import { queueProviderContract } from '../../testing/queueContract.js';
+import { POSTGRES, servicesAvailable } from '../../testing/services.js';
+import { createTestDatabase, dropTestDatabase, } from '../../testing/harness.js';
+import { silentLogger } from '../../testing/silentLogger.js';
+import { openDatabase } from '../../store/database.js';
 import { EmbeddedQueue } from './embeddedQueue.js';
 
 const timings = { pollMs: 100, redeliveryMs: 300, lockSeconds: 2 };

@@ -1,6 +1,6 @@
-import type { OutboxEventRow } from '../store/entities.js';
-import { rowsFor, type RowBatch } from '../store/batchInsert.js';
-import type { PendingEvent } from './cloudEvent.js';
+import type { OutboxEventRow } from '../../store/entities.js';
+import { rowsFor, type RowBatch } from '../../store/batchInsert.js';
+import type { PendingEvent } from '../cloudEvent.js';
 
 /** The outbox rows for a command's events, in the order emitted, written with the command's other rows. */
 export function outboxBatch(events: readonly PendingEvent[], now: Date): RowBatch<'outbox_event'> {

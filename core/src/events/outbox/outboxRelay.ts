@@ -1,8 +1,8 @@
 import pg from 'pg';
-import type { Database } from '../store/database.js';
-import type { Logger } from '../plugin-api/logger.js';
-import type { QueueProvider } from '../plugin-api/queue.js';
-import { WakeableLoop } from '../wakeableLoop.js';
+import type { Database } from '../../store/database.js';
+import type { Logger } from '../../plugin-api/logger.js';
+import type { QueueProvider } from '../../plugin-api/queue.js';
+import { WakeableLoop } from '../../wakeableLoop.js';
 
 export interface OutboxRelayOptions {
   db: Database;

@@ -1,8 +1,8 @@
-import type { Database } from '../store/database.js';
-import type { HealthCheck } from '../plugin-api/health.js';
-import type { Logger } from '../plugin-api/logger.js';
-import type { PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '../plugin-api/queue.js';
-import { subjectPatternRegex } from '../plugin-api/subjects.js';
+import type { Database } from '../../store/database.js';
+import type { HealthCheck } from '../../plugin-api/health.js';
+import type { Logger } from '../../plugin-api/logger.js';
+import type { PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '../../plugin-api/queue.js';
+import { subjectPatternRegex } from '../../plugin-api/subjects.js';
 import { EmbeddedSubscription } from './embeddedSubscription.js';
 
 export interface EmbeddedQueueOptions {

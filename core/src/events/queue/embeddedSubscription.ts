@@ -1,8 +1,8 @@
-import type { Database } from '../store/database.js';
-import type { Logger } from '../plugin-api/logger.js';
-import type { QueueMessage, Subscription } from '../plugin-api/queue.js';
-import { KeyedRunner } from '../plugin-api/keyedRunner.js';
-import { WakeableLoop } from '../wakeableLoop.js';
+import type { Database } from '../../store/database.js';
+import type { Logger } from '../../plugin-api/logger.js';
+import type { QueueMessage, Subscription } from '../../plugin-api/queue.js';
+import { KeyedRunner } from '../../plugin-api/keyedRunner.js';
+import { WakeableLoop } from '../../wakeableLoop.js';
 
 export interface EmbeddedSubscriptionOptions {
   db: Database;
