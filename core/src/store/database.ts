@@ -76,10 +76,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const kind: DatabaseKind = embedded ? 'embedded' : 'postgres';
   const requests = embedded ? null : preparedStatements(new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 }), options.logger);
-  const backgroundPool = embedded ? null : new pg.Pool({ connectionString: url, max: BACKGROUND_POOL_SIZE });
   // Planned on every run: the tables background work reads grow and shrink fast (the queue's log
   // and claims, the outbox), and a plan cached while they were small would later scan them whole.
-  backgroundPool?.on('connect', (client) => void client.query('set plan_cache_mode to force_custom_plan').catch(() => undefined));
+  // Set when the connection starts, so that no statement of the pool's races a setting of its own.
+  const backgroundPool = embedded ? null : new pg.Pool({ connectionString: url, max: BACKGROUND_POOL_SIZE, options: '-c plan_cache_mode=force_custom_plan' });
   const background = backgroundPool ? preparedStatements(backgroundPool, options.logger) : null;
   // The ORM's query builder would spread an array into a list of placeholders: arrays go as PostgreSQL array literals.
   const onOrm = <T>(statement: string, params: unknown[]) => orm.em.fork().execute<T[]>(statement, params.map(arrayLiteral) as never[]);

@@ -49,6 +49,8 @@ export class OutboxRelay {
   private readonly loop: WakeableLoop;
   private failures = 0;
   private notifyPending = false;
+  /** The last statement sent on `client`: the next waits for it (one client runs one query at a time). */
+  private clientTurn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.loop = new WakeableLoop({
@@ -79,7 +81,7 @@ export class OutboxRelay {
     this.notifyPending = true;
     setTimeout(() => {
       this.notifyPending = false;
-      this.client?.query(`select pg_notify('deploydb_outbox', '')`).catch(() => undefined);
+      this.onClient((client) => client.query(`select pg_notify('deploydb_outbox', '')`)).catch(() => undefined);
     }, NOTIFY_COALESCE_MS).unref();
   }
 
@@ -111,10 +113,20 @@ export class OutboxRelay {
     this.client = client;
   }
 
+  /** Runs `statement` on the relay's own connection once the statement before it has ended. */
+  private onClient<T>(statement: (client: pg.Client) => Promise<T>): Promise<T> {
+    const turn = this.clientTurn.then(() => {
+      if (!this.client) throw new Error('outbox relay: not connected');
+      return statement(this.client);
+    });
+    this.clientTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
   private async ensureLeadership(): Promise<boolean> {
     if (this.leader) return true;
     if (!this.client) await this.connect();
-    const { rows } = await this.client!.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LEADER_LOCK]);
+    const { rows } = await this.onClient((client) => client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LEADER_LOCK]));
     this.leader = rows[0]!.locked;
     if (this.leader) this.options.logger.info('outbox relay: this instance publishes events');
     return this.leader;
