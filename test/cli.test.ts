@@ -11,6 +11,7 @@ import { TOKENS, startLedger } from './support/fixtures.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../core/dist/cli/main.js', import.meta.url));
+// eslint-disable-next-line no-control-regex -- the escape character is what starts a colour
 const ANSI = /\u001b\[[0-9;]*m/;
 
 interface Outcome {

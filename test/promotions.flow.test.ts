@@ -10,7 +10,6 @@ import {
   JENKINS_CREDENTIALS,
   JENKINS_TIMEOUT,
   SOAK_TIMEOUT,
-  promotionApi,
   registerOne,
   usePromotionKernel,
 } from './support/promotionLedger.js';

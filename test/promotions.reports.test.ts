@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { databaseModes } from './support/fixtures.js';
 import { expectError, expectInvalid } from './support/apiHelpers.js';
 import {
-  promotionApi,
   registerOne,
   usePromotionKernel,
   waitFor,

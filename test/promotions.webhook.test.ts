@@ -7,7 +7,6 @@ import { databaseModes } from './support/fixtures.js';
 import { expectError } from './support/apiHelpers.js';
 import {
   PROBE,
-  promotionApi,
   registerOne,
   usePromotionKernel,
   type PromotionApi,

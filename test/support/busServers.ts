@@ -15,7 +15,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { NATS, POSTGRES, REDIS, reachable, serviceUrls, servicesAvailable, type ServiceProbe } from '@deploydb/core/testing';

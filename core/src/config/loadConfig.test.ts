@@ -81,7 +81,7 @@ describe('loadConfig', () => {
   });
 
   it('fills in plugin defaults in settings', async () => {
-    const source = EXAMPLE_YAML.replace(/    status: 200.*\n/, '').replace(/    retries: 3.*\n/, '');
+    const source = EXAMPLE_YAML.replace(/ {4}status: 200.*\n/, '').replace(/ {4}retries: 3.*\n/, '');
     const config = await load(source);
     expect(config.promotions[2]!.settings).toEqual({ url: '/healthcheck', status: 200, timeout: 15, retries: 3, interval: 5 });
   });

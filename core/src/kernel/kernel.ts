@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -268,7 +267,6 @@ export class Kernel {
   }
 
   private listen(): Promise<void> {
-    const env = this.options.env ?? process.env;
     const port = this.options.port ?? this.configuration.server.port;
     return new Promise((resolve, reject) => {
       const server = serve({ fetch: this.app.fetch, port, hostname: this.configuration.server.host }, () => resolve());

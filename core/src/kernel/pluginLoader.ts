@@ -16,9 +16,9 @@ export async function importPlugin(name: string, configDir: string): Promise<Plu
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(name)) {
-      throw new Error(`plugin package "${name}" is not installed: run npm install ${name}`);
+      throw new Error(`plugin package "${name}" is not installed: run npm install ${name}`, { cause: error });
     }
-    throw new Error(`plugin package "${name}" failed to load: ${(error as Error).message}`);
+    throw new Error(`plugin package "${name}" failed to load: ${(error as Error).message}`, { cause: error });
   }
   const plugin = module.default;
   if (!isPluginDefinition(plugin)) {

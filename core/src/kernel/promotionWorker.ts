@@ -115,7 +115,7 @@ export class PromotionWorker {
     const timeoutSeconds = Math.min(plugin.evaluationTimeout ?? 60, LEASE_SECONDS - 5);
     const log = logger.child({ promotionResult: row.id, type: row.type, attempt: row.attempts });
     let verdict: Verdict;
-    let evaluatedAt = new Date(0);
+    let evaluatedAt: Date;
     try {
       const subject = await readEvaluation(db, snapshots, row.deployment_id, row.id);
       if (!subject) return;

@@ -10,7 +10,7 @@ export const PLUGIN_API_VERSION = 1;
 /** The tag `definePlugin` puts on a plugin; loaders check it instead of `instanceof`. */
 export const PLUGIN_TAG = '@deploydb/plugin';
 
-type EmptyConfig = ReturnType<typeof Type.Object<{}>>;
+type EmptyConfig = ReturnType<typeof Type.Object<Record<string, never>>>;
 
 /** What a promotion plugin declares: its type, its schemas, and how its instance is made. */
 export interface PromotionPluginSpec<C extends TSchema, S extends TSchema> {

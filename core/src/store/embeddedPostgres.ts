@@ -50,7 +50,7 @@ function acquireLock(file: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(fs.readFileSync(file, 'utf8'));
       if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`the embedded database in ${path.dirname(file)} is in use by process ${holder}`);
+        throw new Error(`the embedded database in ${path.dirname(file)} is in use by process ${holder}`, { cause: error });
       }
       fs.rmSync(file, { force: true });
     }

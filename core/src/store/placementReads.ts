@@ -141,8 +141,9 @@ export class PlacementReads {
         );
     const found = new Map<string, Deployment>();
     for (const r of rows) {
-      let { row, artifact, results } = deploymentOfSql(r);
-      if (then) ({ row, results } = deploymentAsOf(row, results, then));
+      const read = deploymentOfSql(r);
+      const { row, results } = then ? deploymentAsOf(read.row, read.results, then) : read;
+      const { artifact } = read;
       found.set(`${String(r.environment)}\u0000${String(r.role)}`, deploymentView(row, artifact, results));
     }
     return environments.map((environment) => ({

@@ -35,7 +35,7 @@ export function currentDeploymentOverHttp(config: SoakConfig & { apiUrl: string 
       });
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      throw new Error(`DeployDB's API at ${config.apiUrl} did not answer GET ${path}: ${describe(error)}`);
+      throw new Error(`DeployDB's API at ${config.apiUrl} did not answer GET ${path}: ${describe(error)}`, { cause: error });
     }
     if (response.status === 404) {
       await response.body?.cancel();

@@ -260,6 +260,7 @@ export class NatsQueueProvider implements QueueProvider {
           `${error.message}: two installations must not share a stream, or each would take the other's events. ` +
             `Set queue.config.stream and queue.config.subjectPrefix to names of this installation's own, ` +
             `or point database.url at the database of installation ${error.owner} if this is one of its instances`,
+          { cause: error },
         );
       }
       const derived = derivedNames(error.installationId);

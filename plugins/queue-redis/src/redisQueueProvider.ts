@@ -162,6 +162,7 @@ export class RedisQueueProvider implements QueueProvider {
           `${error.message}: two installations must not share a stream, or each would take the other's events. ` +
             `Set queue.config.stream and queue.config.triggerStream to names of this installation's own, ` +
             `or point database.url at the database of installation ${error.owner} if this is one of its instances`,
+          { cause: error },
         );
       }
       const derived = derivedNames(installationId);

@@ -83,7 +83,8 @@ describe('parseTriggerEvents', () => {
     expect(parseTriggerEvents([event('deploydb.trigger.deployment.started', { ...where, environment: 'dev-\u{1F680}' })])).toHaveLength(1);
     let deep: unknown = 'bottom';
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    expect(paths([event('deploydb.trigger.deployment.started', deep)])).toEqual(['/0/data']);
+    // The path names the first level too deep (data itself is level 0).
+    expect(paths([event('deploydb.trigger.deployment.started', deep)])).toEqual([`/0/data${'/0'.repeat(8)}`]);
     // Extension attributes are not read, however deep.
     expect(parseTriggerEvents([event('deploydb.trigger.deployment.started', where, { extension: deep })])).toHaveLength(1);
   });

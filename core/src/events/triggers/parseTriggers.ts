@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { DeployDbError, type ErrorDetail } from '../../errors.js';
 import { validate } from '../../schema/validate.js';
+import { unacceptableJson } from '../../schema/jsonGuard.js';
 import {
   MAX_KEY_BYTES,
   MAX_TRIGGER_BATCH,
@@ -70,10 +71,12 @@ function checkEvent(event: unknown): { ok: true; event: TriggerEvent } | { ok: f
   if ('data' in fields) attributes.data = null;
   const checked = validate(Attributes, attributes);
   const problems = checked.ok ? [] : checked.errors;
-  const dataReadable = 'data' in fields && !nestedDeeperThan(data, MAX_DATA_DEPTH);
-  if ('data' in fields && !dataReadable) problems.push({ path: '/data', message: `must not be nested deeper than ${MAX_DATA_DEPTH} levels` });
   // Refused here rather than failing deep inside a command (or in storing its receipt).
-  problems.push(...unstorableStrings({ id, source, ...(dataReadable ? { data } : {}) }));
+  const unacceptableAttribute = unacceptableJson({ id, source });
+  if (unacceptableAttribute) problems.push(unacceptableAttribute);
+  const unacceptableData = unacceptableJson(data, MAX_DATA_DEPTH);
+  if (unacceptableData) problems.push({ path: `/data${unacceptableData.path}`, message: unacceptableData.message });
+  const dataReadable = 'data' in fields && !unacceptableData;
   if (typeof id === 'string' && typeof source === 'string' && Buffer.byteLength(id) + Buffer.byteLength(source) > MAX_KEY_BYTES) {
     problems.push({ path: '/source', message: `source and id together must be at most ${MAX_KEY_BYTES} bytes of UTF-8` });
   }
@@ -92,17 +95,3 @@ export function isTriggerType(type: string): type is TriggerType {
   return (TRIGGER_TYPES as readonly string[]).includes(type);
 }
 
-/** NUL, or half of a surrogate pair: neither survives PostgreSQL text and jsonb. */
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-function unstorableStrings(value: unknown, path = ''): ErrorDetail[] {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? [{ path, message: 'must not contain NUL or unpaired surrogate characters' }] : [];
-  if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([key, inner]) => unstorableStrings(inner, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`));
-}
-
-function nestedDeeperThan(value: unknown, levels: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (levels === 0) return true;
-  return Object.values(value).some((inner) => nestedDeeperThan(inner, levels - 1));
-}

@@ -5,7 +5,7 @@ import type { Clock } from '../../plugin-api/clock.js';
 import type { Logger } from '../../plugin-api/logger.js';
 import type { Caller } from '../../plugin-api/promotion.js';
 import { successStatus, type AuditedRequest, type RouteSpec } from '../route.js';
-import { storableText } from '../bodyGuard.js';
+import { storableText } from '../../schema/jsonGuard.js';
 import type { RouteEnv } from './routeEnv.js';
 
 /** Writes audit entries on their own, outside any command. */

@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { DeployDbError } from '../../errors.js';
 import { validate } from '../../schema/validate.js';
 import { RefusalWithHeaders } from '../answers.js';
-import { unacceptableJson } from '../bodyGuard.js';
+import { unacceptableJson } from '../../schema/jsonGuard.js';
 import type { RouteSpec } from '../route.js';
 import { bodyWasRead } from './closeUnreadBody.js';
 import type { RouteEnv } from './routeEnv.js';

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Static, TObject, TSchema } from 'typebox';
 import { DeployDbError } from '../../errors.js';
 import { validate } from '../../schema/validate.js';
-import { unstorableString } from '../bodyGuard.js';
+import { unstorableString } from '../../schema/jsonGuard.js';
 import type { RouteSpec } from '../route.js';
 import type { RouteEnv } from './routeEnv.js';
 

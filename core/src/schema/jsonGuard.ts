@@ -2,6 +2,7 @@ import type { ErrorDetail } from '../errors.js';
 
 const MAX_DEPTH = 64;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// eslint-disable-next-line no-control-regex -- NUL is exactly what PostgreSQL text cannot hold
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -10,7 +11,7 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * recursive validator, strings the database cannot store (NUL, unpaired surrogates), and keys
  * that only ever appear in prototype-pollution attempts. Walks the parsed JSON without recursion.
  */
-export function unacceptableJson(root: unknown): ErrorDetail | null {
+export function unacceptableJson(root: unknown, maxDepth = MAX_DEPTH): ErrorDetail | null {
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: '', depth: 0 }];
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
@@ -20,7 +21,7 @@ export function unacceptableJson(root: unknown): ErrorDetail | null {
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    if (depth >= MAX_DEPTH) return { path, message: `nested deeper than ${MAX_DEPTH} levels` };
+    if (depth >= maxDepth) return { path, message: `nested deeper than ${maxDepth} levels` };
     if (Array.isArray(value)) {
       value.forEach((item, i) => stack.push({ value: item, path: `${path}/${i}`, depth: depth + 1 }));
       continue;
