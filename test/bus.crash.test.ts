@@ -10,12 +10,11 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, dropTestDatabase } from '@deploydb/core/testing';
+import { createTestDatabase, dropTestDatabase, freePort } from '@deploydb/core/testing';
 import { LEDGER_CONFIG, TOKENS, newArtifact } from './support/fixtures.js';
 import { brokerAndPostgresAvailable, canRestartBroker, ensureBrokerRunning, lockBroker, withBrokerStopped, type Broker, type Release } from './support/busServers.js';
 import {
@@ -269,17 +268,6 @@ for (const broker of ['nats', 'redis'] as const) {
       second.child.kill('SIGTERM');
       expect(await withTimeout(second.exited, 35_000)).toEqual({ code: 0, signal: null });
     }, 120_000);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

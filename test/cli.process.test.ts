@@ -1,11 +1,11 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, reachable } from '@deploydb/core/testing';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -31,28 +31,6 @@ pipelines:
 services:
   app: { name: "App", artifacts: ["com.acme:app"], pipelines: [main] }
 `;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** Every process below `pid`, read from /proc (children of children included). */
 function descendants(pid: number): number[] {
@@ -126,7 +104,7 @@ describe('npm start', () => {
     const { code, signal } = await exited;
     expect({ code, signal }, output).toEqual({ code: 0, signal: null });
     expect(Date.now() - sent).toBeLessThan(30_000);
-    expect(await portOpen(port)).toBe(false);
+    expect(await reachable({ name: 'deploydb', host: '127.0.0.1', port })).toBe(false);
     await expect.poll(() => tree.filter(alive), { timeout: 5_000 }).toEqual([]);
   });
 });
@@ -177,4 +155,3 @@ describe('deploydb start logging', () => {
     }
   });
 });
-

@@ -12,11 +12,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@deploydb/core/testing';
 import {
   captureOutput,
   deploydb,
   exitOf,
-  freePort,
   installTarballs,
   isolatedEnv,
   pack,

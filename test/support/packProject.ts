@@ -4,7 +4,6 @@
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -91,18 +90,6 @@ export async function installTarballs(project: string, tarballs: string[]): Prom
 /** Runs the project's installed `deploydb` command through npx (never fetching one). */
 export function deploydb(project: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
   return run(npx, ['--no', 'deploydb', ...args], { cwd: project, env: isolatedEnv(env), timeoutMs: 60_000 });
-}
-
-/** A TCP port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Keeps what a child process writes, for the message of a failing assertion. */

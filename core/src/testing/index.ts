@@ -2,7 +2,7 @@
  * `@deploydb/core/testing`: what plugin authors (and DeployDB's own packages) test with.
  * The contract suites need vitest (an optional peer dependency of @deploydb/core).
  */
-export { servicesAvailable, reachable, serviceUrls, POSTGRES, REDIS, NATS, type ServiceProbe } from './services.js';
+export { servicesAvailable, reachable, waitUntilReachable, freePort, serviceUrls, POSTGRES, REDIS, NATS, type ServiceProbe } from './services.js';
 export { queueProviderContract, type QueueContractSubject, type QueueContractOptions } from './queueContract.js';
 export { promotionPluginContract, type PromotionContractOptions, type PromotionScenario } from './promotionContract.js';
 export { evaluationContext, reportContext, type ContextOptions } from './promotionContext.js';

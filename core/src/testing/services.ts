@@ -52,3 +52,24 @@ export async function servicesAvailable(...probes: ServiceProbe[]): Promise<bool
   }
   return true;
 }
+
+/** Resolves once `probe` answers (`reachable: true`) or stops answering (`false`); throws after `timeoutMs`. */
+export async function waitUntilReachable(probe: ServiceProbe, reachableWanted: boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await reachable(probe, 500)) !== reachableWanted) {
+    if (Date.now() > deadline) throw new Error(`${probe.name} on ${probe.host}:${probe.port} still ${reachableWanted ? 'closed' : 'open'} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A TCP port free on loopback right now (for a server a test starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

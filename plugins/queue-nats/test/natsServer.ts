@@ -4,10 +4,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
+import { NATS, reachable, waitUntilReachable } from '@deploydb/core/testing';
 
 const NATS_BINARY = '/usr/sbin/nats-server';
-const PORT = 4222;
+const PORT = NATS.port;
 
 /** True when the test server is the local one this helper can restart. */
 export function canRestartNats(url: string): boolean {
@@ -20,7 +20,7 @@ export async function restartNats(whileDown?: () => Promise<void>): Promise<void
   if (pid === undefined) throw new Error(`no process listens on 127.0.0.1:${PORT}`);
   try {
     process.kill(pid, 'SIGTERM');
-    await waitForPort(false, 10_000);
+    await waitUntilReachable(NATS, false, 10_000);
     await whileDown?.();
   } finally {
     await ensureNatsRunning();
@@ -29,13 +29,13 @@ export async function restartNats(whileDown?: () => Promise<void>): Promise<void
 
 /** Starts the local nats-server unless something listens on its port; resolves once it does. */
 export async function ensureNatsRunning(): Promise<void> {
-  if (await portOpen()) return;
+  if (await reachable(NATS, 500)) return;
   spawnSync(
     'start-stop-daemon',
     ['--start', '--oknodo', '--background', '--exec', NATS_BINARY, '--', '-a', '127.0.0.1', '-p', String(PORT), '-js', '-sd', '/var/lib/nats-server', '-l', '/var/log/nats-server.log'],
     { stdio: 'ignore', timeout: 10_000 },
   );
-  await waitForPort(true, 15_000);
+  await waitUntilReachable(NATS, true, 15_000);
 }
 
 function listenerPid(): number | undefined {
@@ -45,26 +45,5 @@ function listenerPid(): number | undefined {
     return match ? Number(match[1]) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function portOpen(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port: PORT });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-async function waitForPort(open: boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await portOpen()) !== open) {
-    if (Date.now() > deadline) throw new Error(`nats-server port ${PORT} still ${open ? 'closed' : 'open'} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
