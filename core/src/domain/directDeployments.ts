@@ -1,5 +1,5 @@
 import { rowsFor } from '../store/batchInsert.js';
-import type { ArtifactRow, DeploymentRow } from './rows.js';
+import { createdDeployment, type ArtifactRow } from './rows.js';
 import type { CommandScope } from './commandScope.js';
 import { viewOf, type DeploymentState } from './deploymentState.js';
 import { deploymentKey, setStatus } from './progress.js';
@@ -25,28 +25,21 @@ export interface DirectDeploymentSpec {
 export async function recordDirectDeployment(scope: CommandScope, spec: DirectDeploymentSpec): Promise<DeploymentState> {
   const { now } = scope;
   const ids = await scope.ids({ deployment: 1 });
-  const row: DeploymentRow = {
-    id: ids.deployment[0]!,
-    flowId: null,
-    artifactId: spec.artifact.id,
-    service: spec.service,
-    pipeline: null,
-    environment: spec.environment,
-    stage: null,
-    snapshotId: spec.snapshotId,
-    kind: spec.kind,
-    status: 'CREATED',
-    history: ['CREATED'],
-    reason: spec.reason,
-    reasonAt: spec.reason === null ? null : now,
-    statusAt: now,
-    startedAt: null,
-    completedAt: null,
-    verifiedAt: null,
-    failedAt: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const row = createdDeployment(
+    {
+      id: ids.deployment[0]!,
+      flowId: null,
+      artifactId: spec.artifact.id,
+      service: spec.service,
+      pipeline: null,
+      environment: spec.environment,
+      stage: null,
+      snapshotId: spec.snapshotId,
+      kind: spec.kind,
+      reason: spec.reason,
+    },
+    now,
+  );
   scope.insertLater(rowsFor('deployment', [row]));
   // Recorded as done, it never was in flight.
   if (spec.status !== 'COMPLETED') scope.created({ environment: row.environment, service: row.service, deploymentId: row.id, createdAt: now });

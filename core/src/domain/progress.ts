@@ -1,4 +1,4 @@
-import type { ArtifactRow, DeploymentRow, PromotionResultRow } from './rows.js';
+import { createdDeployment, type ArtifactRow, type DeploymentRow, type PromotionResultRow } from './rows.js';
 import { promotionResultView } from './views.js';
 import type { PromotionConfig } from '../config/model.js';
 import type { Verdict } from '../plugin-api/promotion.js';
@@ -53,28 +53,21 @@ export function buildDeployments(scope: WriteScope, plans: readonly DeploymentPl
   const { now } = scope;
   let nextResult = 0;
   const states = plans.map(({ spec, environment, promotions }, i): DeploymentState => {
-    const row: DeploymentRow = {
-      id: ids.deployment[i]!,
-      flowId: spec.flowId,
-      artifactId: spec.artifact.id,
-      service: spec.service,
-      pipeline: spec.pipeline,
-      environment,
-      stage: spec.stage,
-      snapshotId: spec.snapshotId,
-      kind: 'flow',
-      status: 'CREATED',
-      history: ['CREATED'],
-      reason: null,
-      reasonAt: null,
-      statusAt: now,
-      startedAt: null,
-      completedAt: null,
-      verifiedAt: null,
-      failedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = createdDeployment(
+      {
+        id: ids.deployment[i]!,
+        flowId: spec.flowId,
+        artifactId: spec.artifact.id,
+        service: spec.service,
+        pipeline: spec.pipeline,
+        environment,
+        stage: spec.stage,
+        snapshotId: spec.snapshotId,
+        kind: 'flow',
+        reason: null,
+      },
+      now,
+    );
     const results = promotions.map(
       (promotion, position): PromotionResultRow => ({
         id: ids.promotion_result[nextResult++]!,

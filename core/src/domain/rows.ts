@@ -60,6 +60,26 @@ export interface DeploymentRow {
   updatedAt: Date;
 }
 
+/** What says which deployment is made; everything else of a new one follows from it. */
+export type NewDeployment = Pick<DeploymentRow, 'id' | 'flowId' | 'artifactId' | 'service' | 'pipeline' | 'environment' | 'stage' | 'snapshotId' | 'kind' | 'reason'>;
+
+/** A deployment as it is made at `now`: CREATED, nothing else happened to it yet. */
+export function createdDeployment(deployment: NewDeployment, now: Date): DeploymentRow {
+  return {
+    ...deployment,
+    status: 'CREATED',
+    history: ['CREATED'],
+    reasonAt: deployment.reason === null ? null : now,
+    statusAt: now,
+    startedAt: null,
+    completedAt: null,
+    verifiedAt: null,
+    failedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 export interface PromotionResultRow {
   id: number;
   deploymentId: number;
