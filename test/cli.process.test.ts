@@ -89,12 +89,18 @@ describe('npm start', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
     const deadline = Date.now() + 90_000;
-    for (;;) {
-      const healthy = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
-      if (healthy) break;
-      expect(child.exitCode, `npm start exited early:\n${output}`).toBeNull();
-      expect(Date.now(), `no answer on /health:\n${output}`).toBeLessThan(deadline);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    try {
+      for (;;) {
+        const healthy = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+        if (healthy) break;
+        expect(child.exitCode, `npm start exited early:\n${output}`).toBeNull();
+        expect(Date.now(), `no answer on /health:\n${output}`).toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    } catch (error) {
+      // Never leave a server behind: the test failed before its own stop.
+      for (const pid of [...descendants(child.pid!), child.pid!]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      throw error;
     }
     const tree = descendants(child.pid!);
     expect(tree.length).toBeGreaterThan(0);
