@@ -53,7 +53,7 @@ export function checkModel(input: ModelCheckInput): ModelCheck {
 
 function checkPlugins({ file, plugins }: ModelCheckInput, result: ModelCheck): void {
   file.plugins?.forEach((entry, index) => {
-    const definition = plugins.promotion[index];
+    const definition = plugins.listed[index];
     if (!definition) return;
     const checked = checkSchema(definition.configSchema, entry.config, { base: `/plugins/${index}/config` });
     if (checked.ok) result.pluginConfigs.set(index, checked.value as Record<string, unknown>);

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Kernel } from '../kernel/kernel.js';
 import type { PluginDefinition } from '../plugin-api/definePlugin.js';
+import type { ServiceRef } from '../plugin-api/serviceRef.js';
 import type { Logger } from '../plugin-api/logger.js';
 import type { Clock } from '../plugin-api/clock.js';
 import type { EventStreamOptions } from '../events/stream/eventStreamHub.js';
@@ -18,6 +19,11 @@ export interface TestKernelOptions {
   database?: 'embedded' | 'postgres' | { url: string };
   /** Plugins by package name, used instead of installed packages: test a plugin before it is packed. */
   plugins?: Record<string, PluginDefinition>;
+  /**
+   * Services to use instead of the kernel's or a plugin's, each under its reference:
+   * `services: [[coreServices.ledger, fakeLedger]]`. Plugins depending on one get the fake.
+   */
+  services?: ReadonlyArray<readonly [ServiceRef<any>, unknown]>;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   /** Listen on a free loopback port (default true); otherwise call `request` in-process only. */
@@ -69,6 +75,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
       configPath,
       env: { ...options.env },
       plugins: options.plugins,
+      services: options.services,
       clock: options.clock,
       listen: options.listen ?? true,
       port: 0,
