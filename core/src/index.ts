@@ -3,6 +3,8 @@
  */
 export * from './plugin-api/index.js';
 export { DeployDbError, isDeployDbError, type ErrorCode, type ErrorDetail } from './errors.js';
+export { retry, backoffDelay, exponentialDelay, withTimeout, sleep, TimeoutError, type RetryOptions } from './retry.js';
+export { describeFetchError } from './fetchError.js';
 export type * from './domain/shapes.js';
 export type {
   Role,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, describeFetchError, retry, TimeoutError, withTimeout } from './retry.js';
+import { backoffDelay, retry, TimeoutError, withTimeout } from './retry.js';
 
 describe('the retry policy', () => {
   it('tries again after failures and answers the first success', async () => {
@@ -42,14 +42,5 @@ describe('the retry policy', () => {
   it('times out a promise that takes too long', async () => {
     await expect(withTimeout(new Promise(() => undefined), 20, 'the call')).rejects.toBeInstanceOf(TimeoutError);
     await expect(withTimeout(Promise.resolve(7), 1_000)).resolves.toBe(7);
-  });
-
-  it('describes a failed fetch by its cause', async () => {
-    const server = (await import('node:net')).createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise((resolve) => server.close(resolve));
-    const failure = await fetch(`http://127.0.0.1:${port}/`).catch((error: unknown) => error);
-    expect(describeFetchError(failure)).toMatch(/^ECONNREFUSED/);
   });
 });

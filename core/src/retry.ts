@@ -21,9 +21,14 @@ export interface RetryOptions {
   random?: () => number;
 }
 
+/** The wait before retry number `attempt` (1 for the first retry) without jitter: doubling from `minDelay`, capped at `maxDelay` (any unit). */
+export function exponentialDelay(attempt: number, minDelay: number, maxDelay: number): number {
+  return Math.min(maxDelay, minDelay * 2 ** Math.max(attempt - 1, 0));
+}
+
 /** The wait before retry number `attempt` (1 for the first retry): exponential, capped, full jitter. */
 export function backoffDelay(attempt: number, { minDelayMs = 200, maxDelayMs = 5_000, random = Math.random }: RetryOptions = {}): number {
-  const ceiling = Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1));
+  const ceiling = exponentialDelay(attempt, minDelayMs, maxDelayMs);
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
@@ -72,13 +77,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** One line about a failed fetch: the cause's code and message when there is one (`ECONNREFUSED`), else the error's message. */
-export function describeFetchError(error: unknown): string {
-  const failure = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (failure?.name === 'TimeoutError' || failure?.name === 'AbortError') return failure.message ?? 'timed out';
-  const cause = failure?.cause;
-  if (cause?.code) return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : ''}`;
-  return failure?.message ?? String(error);
 }

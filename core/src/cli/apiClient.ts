@@ -1,3 +1,4 @@
+import { describeFetchError } from '../fetchError.js';
 import type { ErrorBody } from '../errorResponse.js';
 import { RefusedError, UnreachableError } from './cliErrors.js';
 import { withProgress } from './progress.js';
@@ -64,8 +65,7 @@ export class ApiClient {
       return await fetch(url, init);
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new UnreachableError(`cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+      throw new UnreachableError(`cannot reach ${this.baseUrl}: ${describeFetchError(error)}`);
     }
   }
 

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../store/dbErrors.js';
 import { auditBatch } from '../store/auditEntries.js';
 import { DeployDbError, notFound } from '../errors.js';
 import type { Clock } from '../plugin-api/clock.js';
+import { exponentialDelay } from '../retry.js';
 import type { Caller, PromotionReport, Verdict } from '../plugin-api/promotion.js';
 import type { Artifact, Deployment, Flow, PromotionResult } from './shapes.js';
 import type { ArtifactRow, FlowRow, PromotionReportRow, PromotionResultRow } from './rows.js';
@@ -264,7 +265,7 @@ export class Ledger {
         await applyVerdict(scope, state, result, { status: 'FAILED', reason: `evaluation failed ${errors} times in a row; last: ${message}` });
         return;
       }
-      const backoffSeconds = Math.min(2 ** (errors - 1), 60);
+      const backoffSeconds = exponentialDelay(errors, 1, 60);
       await updateResult(scope, result, {
         errors,
         evidence: { ...(result.evidence ?? {}), lastError: message },

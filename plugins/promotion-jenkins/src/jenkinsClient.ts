@@ -3,6 +3,7 @@
  * because they are handled differently: {@link JenkinsUnreachable} (no answer, or a 5xx) is
  * retried until the promotion's `timeout`; {@link JenkinsRefused} (a 4xx) is final.
  */
+import { describeFetchError } from '@deploydb/core';
 
 /** Jenkins did not answer usefully: connection error, timeout, 5xx or a garbled body. */
 export class JenkinsUnreachable extends Error {
@@ -64,16 +65,6 @@ export function apiUrl(url: string, query = ''): string {
   return `${url.endsWith('/') ? url : `${url}/`}api/json${query}`;
 }
 
-function networkCause(error: unknown): string {
-  const cause = (error as { cause?: unknown })?.cause ?? error;
-  const code = (cause as { code?: unknown })?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-  const message = (cause as { message?: unknown })?.message;
-  return typeof message === 'string' && message ? message : String(cause);
-}
-
 /** A client bound to one evaluation: every request is aborted with the evaluation. */
 export class JenkinsClient {
   private readonly root: string;
@@ -97,7 +88,7 @@ export class JenkinsClient {
     } catch (error) {
       if (this.options.signal.aborted) throw this.options.signal.reason ?? error;
       if (timeout.aborted) throw new JenkinsUnreachable(`${what}: no answer within ${this.options.requestTimeout}s`);
-      throw new JenkinsUnreachable(`${what}: ${networkCause(error)}`);
+      throw new JenkinsUnreachable(`${what}: ${describeFetchError(error)}`);
     }
     if (response.status >= 500) {
       await response.arrayBuffer().catch(() => undefined);

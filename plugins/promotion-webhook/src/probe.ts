@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { describeFetchError } from '@deploydb/core';
 
 /** What one probe of one URL found, as kept in the evidence. */
 export interface ProbeOutcome {
@@ -52,33 +53,6 @@ export async function probe(url: string, options: ProbeOptions): Promise<ProbeOu
     if (options.signal.aborted) throw options.signal.reason ?? error;
     const ms = elapsed();
     if (timeoutSignal.aborted) return { url, status: null, error: `timed out after ${options.timeout}s`, ms };
-    return { url, status: null, error: describeNetworkError(error), ms };
-  }
-}
-
-/** Turns fetch's `TypeError: fetch failed` into what an operator needs: the cause, in words. */
-export function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: unknown })?.cause ?? error;
-  const code = (cause as { code?: unknown })?.code;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-      return 'connection reset';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable';
-    case 'ETIMEDOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return 'connection timed out';
-    default: {
-      const message = (cause as { message?: unknown })?.message;
-      const text = typeof message === 'string' && message.length > 0 ? message : String(cause);
-      return typeof code === 'string' ? `${text} (${code})` : text;
-    }
+    return { url, status: null, error: describeFetchError(error), ms };
   }
 }

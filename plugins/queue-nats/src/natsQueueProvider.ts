@@ -15,7 +15,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { assertPattern, assertSubject, KeyedRunner, subjectMatches } from '@deploydb/core';
+import { assertPattern, assertSubject, KeyedRunner, subjectMatches, withTimeout, exponentialDelay } from '@deploydb/core';
 import type { HealthCheck, Logger, PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '@deploydb/core';
 import type { NatsQueueConfig } from './configSchema.js';
 import { consumerName } from './subjects.js';
@@ -482,7 +482,7 @@ class NatsSubscription {
       await this.handler(message);
       msg.ack();
     } catch (error) {
-      const delay = Math.min(this.settings.retryDelayMs * 2 ** (message.deliveryCount - 1), MAX_RETRY_DELAY_MS);
+      const delay = exponentialDelay(message.deliveryCount, this.settings.retryDelayMs, MAX_RETRY_DELAY_MS);
       this.settings.logger.warn(
         { err: errorText(error), id: message.id, type: message.type, deliveryCount: message.deliveryCount, retryInMs: delay },
         'queue handler failed; the message will be delivered again',
@@ -500,18 +500,4 @@ function isApiError(error: unknown, code: number): boolean {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import { assertPattern, assertSubject, KeyedRunner, subjectMatches } from '@deploydb/core';
+import { assertPattern, assertSubject, KeyedRunner, subjectMatches, withTimeout, exponentialDelay } from '@deploydb/core';
 import type { HealthCheck, Logger, PublishOptions, QueueMessage, QueueProvider, SubscribeOptions, Subscription } from '@deploydb/core';
 import type { RedisQueueConfig } from './configSchema.js';
 import { patternMayMatchUnder, patternOnlyUnder } from './subjects.js';
@@ -106,7 +106,7 @@ export class RedisQueueProvider implements QueueProvider {
       connectionName: 'deploydb',
       // A publish fails soon while the server is away, so the outbox relay can retry it later.
       maxRetriesPerRequest: 2,
-      retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5000),
+      retryStrategy: (attempt) => exponentialDelay(attempt + 1, 100, 5000),
     });
     main.defineCommand('deploydbPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
     main.defineCommand('deploydbClaim', { lua: CLAIM_SCRIPT });
@@ -439,7 +439,7 @@ class RedisSubscription {
         }
         failures += 1;
         if (failures === 1) logger.warn({ err: errorText(error) }, 'reading from Redis failed; retrying');
-        await this.pause(Math.min(100 * 2 ** Math.min(failures, 5), 2000));
+        await this.pause(exponentialDelay(failures + 1, 100, 2000));
       }
     }
   }
@@ -531,7 +531,7 @@ class RedisSubscription {
       try {
         await this.handler(message);
       } catch (error) {
-        const delay = Math.min(this.settings.retryDelayMs * 2 ** (deliveryCount - 1), MAX_RETRY_DELAY_MS);
+        const delay = exponentialDelay(deliveryCount, this.settings.retryDelayMs, MAX_RETRY_DELAY_MS);
         this.retries.set(localKey, { stream, id, at: Date.now() + delay, minIdle: Math.max(0, delay - 50), deliveryCount });
         this.settings.logger.warn(
           { err: errorText(error), id: message.id, type, deliveryCount, retryInMs: delay },
@@ -616,18 +616,4 @@ function parseObject(text: string | undefined): Record<string, unknown> | undefi
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -3,6 +3,7 @@ import type { Database } from '../../store/database.js';
 import type { Logger } from '../../plugin-api/logger.js';
 import type { QueueProvider } from '../../plugin-api/queue.js';
 import { WakeableLoop } from '../../wakeableLoop.js';
+import { exponentialDelay } from '../../retry.js';
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -135,7 +136,7 @@ export class OutboxRelay {
   /** A round, then: at once again after a full batch, a growing backoff while the queue refuses. */
   private async round(): Promise<number | 'now' | void> {
     const full = await this.publishRound();
-    if (this.failures > 0) return Math.min(250 * 2 ** this.failures, 10_000);
+    if (this.failures > 0) return exponentialDelay(this.failures + 1, 250, 10_000);
     if (full) return 'now';
   }
 

@@ -174,7 +174,7 @@ describe.each(await databaseModes())('webhook sender (%s database)', (mode) => {
     const w = webhooks();
     await dispatch(w, event());
     const [failed] = await settled(w, 1);
-    expect(failed).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: null, lastError: expect.stringContaining('ECONNREFUSED') });
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: null, lastError: 'connection refused' });
   });
 
   it('fails, untried, a delivery whose webhook is no longer configured', async () => {

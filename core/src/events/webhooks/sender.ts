@@ -4,6 +4,8 @@ import { systemClock } from '../../plugin-api/clock.js';
 import type { Logger } from '../../plugin-api/logger.js';
 import type { Database } from '../../store/database.js';
 import { VERSION } from '../../version.js';
+import { describeFetchError } from '../../fetchError.js';
+import { exponentialDelay } from '../../retry.js';
 import { WakeableLoop } from '../../wakeableLoop.js';
 import { claimDue, recordOutcomes, type ClaimedDelivery, type DeliveryOutcome } from './deliveryStore.js';
 import { secretKey, webhookHeaders } from './signature.js';
@@ -161,7 +163,7 @@ export class WebhookSender {
     } catch (failure) {
       if (this.stopController.signal.aborted) return { kind: 'released', id, lease };
       const seconds = (this.options.timeoutMs ?? 15_000) / 1000;
-      if (!timeout.aborted) error = failureReason(failure);
+      if (!timeout.aborted) error = describeFetchError(failure).slice(0, ERROR_TEXT_LIMIT);
       else error = statusCode === null ? `no answer within ${seconds} s` : `the answer (${statusCode}) did not end within ${seconds} s`;
     }
     const attempts = delivery.attempts + 1;
@@ -191,7 +193,7 @@ export class WebhookSender {
  * hour, spread by ±`jitter` so that deliveries failed together do not all come back together.
  */
 export function retryDelaySeconds(backoff: number, attempts: number, jitter: number, random: () => number = Math.random): number {
-  const base = Math.min(backoff * 2 ** Math.max(attempts - 1, 0), MAX_RETRY_DELAY_SECONDS);
+  const base = exponentialDelay(attempts, backoff, MAX_RETRY_DELAY_SECONDS);
   return Math.min(base * (1 - jitter + 2 * jitter * random()), MAX_RETRY_DELAY_SECONDS);
 }
 
@@ -215,14 +217,6 @@ async function readAnswer(response: Response): Promise<string> {
     }
   }
   return size === 0 ? '' : Buffer.concat(kept).toString('utf8').slice(0, ERROR_TEXT_LIMIT);
-}
-
-/** A readable reason for a failed fetch (undici hides the socket error in `cause`). */
-function failureReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error).slice(0, ERROR_TEXT_LIMIT);
-  const cause = error.cause instanceof Error ? error.cause : null;
-  const code = cause && 'code' in cause ? ` (${String((cause as { code: unknown }).code)})` : '';
-  return `${cause?.message ?? error.message}${code}`.slice(0, ERROR_TEXT_LIMIT);
 }
 
 /**
