@@ -1,4 +1,4 @@
-import Type, { type Static, type TLiteral, type TUnion } from 'typebox';
+import Type, { type Static } from 'typebox';
 
 /**
  * The shapes of CONTRACT.md §4, once. HTTP responses, event data and OpenAPI all come from here.
@@ -24,8 +24,7 @@ export const DEPLOYMENT_KINDS: readonly DeploymentKind[] = ['flow', ...DIRECT_DE
 export const FLOW_STATUSES: readonly FlowStatus[] = ['RUNNING', 'SUCCESS', 'FAILED'];
 
 /** A union of string literals, typed as the union of those strings. */
-export const literalUnion = <T extends string>(values: readonly T[]) =>
-  Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnion<TLiteral<T>[]>;
+export const literalUnion = <T extends string>(values: readonly T[]) => Type.Unsafe<T>(Type.Union(values.map((v) => Type.Literal(v))));
 
 export const ArtifactSchema = Type.Object(
   {
@@ -59,7 +58,7 @@ export const PromotionResultSchema = Type.Object(
   },
   { $id: 'PromotionResult' },
 );
-export type PromotionResult = Omit<Static<typeof PromotionResultSchema>, 'status'> & { status: PromotionStatus };
+export type PromotionResult = Static<typeof PromotionResultSchema>;
 
 export const DeploymentSchema = Type.Object(
   {
@@ -79,21 +78,7 @@ export const DeploymentSchema = Type.Object(
   },
   { $id: 'Deployment' },
 );
-export interface Deployment {
-  id: number;
-  flowId: number | null;
-  artifact: Artifact;
-  service: string;
-  pipeline: string | null;
-  environment: string;
-  status: DeploymentStatus;
-  kind: DeploymentKind;
-  reason: string | null;
-  promotions: PromotionResult[];
-  statusAt: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Deployment = Static<typeof DeploymentSchema>;
 
 /** The data of `deploydb.promotion.completed`: the deployment as it was then, and the settled result. */
 export const PromotionCompletedSchema = Type.Object(
@@ -114,13 +99,4 @@ export const FlowSchema = Type.Object(
   },
   { $id: 'Flow' },
 );
-export interface Flow {
-  id: number;
-  artifact: Artifact;
-  service: string;
-  pipeline: string;
-  status: FlowStatus;
-  deployments: Deployment[];
-  createdAt: string;
-  updatedAt: string;
-}
+export type Flow = Static<typeof FlowSchema>;
