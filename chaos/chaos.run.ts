@@ -55,8 +55,8 @@ ${LEDGER_CONFIG}`;
         await Promise.all(instances.slice(1).map((i) => i.start()));
 
         const ms = seconds * 1000;
-        const load = startLoad({ instances, rate });
-        const killer = startKiller(instances, { everyMs: 6000, downMs: 1500 });
+        const load = startLoad({ instances, rate, activeFlows: 100 });
+        const killer = startKiller(instances, { everyMs: 5000, downMs: 1500 });
         const recovery = watchRecovery(databaseUrl, killer.figures);
         const outage = after(0.4 * ms, () => bus.outage(databaseUrl));
         const webhookOutage = { from: 0.55 * ms, to: 0.7 * ms };

@@ -60,7 +60,7 @@ export function printChaosReport(f: ChaosFigures): void {
     ['webhook wire duplicates', f.checks.webhookWireDuplicates],
     ['placement checks (= full scan)', f.checks.placementChecks],
     ['last kill: recovered after', f.recoverySeconds === null ? 'n/a' : `${f.recoverySeconds.toFixed(1)} s (every event stored before it published)`],
-    ['last kill: instance serving after', f.kills.lastBackInSeconds === null ? 'n/a' : `${f.kills.lastBackInSeconds.toFixed(1)} s (down on purpose ~1.5 s, then its start)`],
+    ['last kill: instance serving after', f.kills.lastBackInSeconds === null ? 'n/a' : `${f.kills.lastBackInSeconds.toFixed(1)} s (down on purpose 0.75-2.25 s, then its start)`],
     ['restart to /health 200', spread(f.kills.startSeconds)],
     ['quiet after the load', `${f.quiescentAfterSeconds.toFixed(1)} s`],
     ['stops with SIGTERM (exit 0)', f.cleanStops],

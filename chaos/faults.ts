@@ -23,11 +23,13 @@ export interface Killer {
 }
 
 /**
- * Every `everyMs` (± half), SIGKILLs a random running instance, waits `downMs` (± half) and
- * starts it again. One instance is down at a time, so the others carry the load.
+ * Every `everyMs` (± half), SIGKILLs a random serving instance and, `downMs` (± half) later,
+ * starts it again, without waiting for that start before the next kill: a start takes seconds
+ * on a busy machine, and kills come every few seconds. At least one instance always serves.
  */
 export function startKiller(instances: Instance[], { everyMs, downMs, random = Math.random }: { everyMs: number; downMs: number; random?: () => number }): Killer {
   const figures: KillFigures = { kills: 0, lastKill: null, lastBackInSeconds: null, startSeconds: [], failedRestarts: [] };
+  const restarts = new Set<Promise<void>>();
   let stopped = false;
   let wake: () => void = () => undefined;
   const sleep = (ms: number) =>
@@ -40,26 +42,31 @@ export function startKiller(instances: Instance[], { everyMs, downMs, random = M
     });
   const jitter = (ms: number) => ms * (0.5 + random());
 
+  async function killAndRestart(victim: Instance): Promise<void> {
+    const at = Date.now();
+    await victim.kill();
+    figures.kills += 1;
+    figures.lastKill = { at, instance: victim.name };
+    await new Promise((resolve) => setTimeout(resolve, jitter(downMs)));
+    const starting = Date.now();
+    await victim.start().then(
+      () => {
+        figures.startSeconds.push((Date.now() - starting) / 1000);
+        if (figures.lastKill?.at === at) figures.lastBackInSeconds = (Date.now() - at) / 1000;
+      },
+      (error) => figures.failedRestarts.push(`${victim.name}: ${String(error)}`),
+    );
+  }
+
   const loop = (async () => {
     for (;;) {
       await sleep(jitter(everyMs));
       if (stopped) return;
-      const running = instances.filter((i) => i.up());
-      if (running.length === 0) continue;
-      const victim = running[Math.floor(random() * running.length)]!;
-      const at = Date.now();
-      await victim.kill();
-      figures.kills += 1;
-      figures.lastKill = { at, instance: victim.name };
-      await new Promise((resolve) => setTimeout(resolve, jitter(downMs)));
-      const starting = Date.now();
-      await victim.start().then(
-        () => {
-          figures.startSeconds.push((Date.now() - starting) / 1000);
-          if (figures.lastKill?.at === at) figures.lastBackInSeconds = (Date.now() - at) / 1000;
-        },
-        (error) => figures.failedRestarts.push(`${victim.name}: ${String(error)}`),
-      );
+      const serving = instances.filter((i) => i.serving());
+      if (serving.length < 2) continue;
+      const restart = killAndRestart(serving[Math.floor(random() * serving.length)]!);
+      restarts.add(restart);
+      void restart.finally(() => restarts.delete(restart));
     }
   })();
 
@@ -69,6 +76,7 @@ export function startKiller(instances: Instance[], { everyMs, downMs, random = M
       stopped = true;
       wake();
       await loop;
+      await Promise.all([...restarts]);
       for (const instance of instances) if (!instance.up()) await instance.start();
     },
   };

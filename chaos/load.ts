@@ -26,6 +26,8 @@ export interface LoadOptions {
   rate: number;
   /** Flows walked at once; registrations wait while this many are in progress. */
   activeFlows?: number;
+  /** Share of the actions that are one read of what runs where, lists or the audit-free views (0). */
+  reads?: number;
   random?: () => number;
 }
 
@@ -59,7 +61,20 @@ export interface Load {
   stop(): Promise<void>;
 }
 
-export function startLoad({ instances, rate, activeFlows = 40, random = Math.random }: LoadOptions): Load {
+/** Read routes for the `reads` share, as a dashboard or a script asks them. */
+const READS = [
+  '/api/services/faas/environments',
+  '/api/services/billing/environments',
+  '/api/environments/prod/services',
+  '/api/environments/dev/services',
+  '/api/flows?limit=20',
+  '/api/deployments?limit=20',
+  '/api/artifacts?limit=20',
+  '/api/environments/preprod/deployments?limit=20',
+  '/api/services/faas/environments/prod/history?limit=20',
+];
+
+export function startLoad({ instances, rate, activeFlows = 40, reads = 0, random = Math.random }: LoadOptions): Load {
   const figures: LoadFigures = { requests: 0, byStatus: {}, unanswered: 0, serverErrors: [], registered: [], registeredByTrigger: [], doubledSteps: 0, skippedTicks: 0, flowsFinished: 0 };
   const active: ActiveFlow[] = [];
   const busy = new Set<number>();
@@ -167,6 +182,7 @@ export function startLoad({ instances, rate, activeFlows = 40, random = Math.ran
   }
 
   function act(): Promise<void> {
+    if (random() < reads) return call('GET', pick(READS), undefined, 'reader').then(() => undefined);
     const idle = active.filter((f) => !busy.has(f.flowId));
     if (active.length < activeFlows && (idle.length === 0 || random() < 0.2)) return register();
     if (idle.length === 0) return Promise.resolve();
