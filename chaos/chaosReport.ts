@@ -45,7 +45,7 @@ export function printChaosReport(f: ChaosFigures): void {
     ['requests made', f.load.requests],
     ['answers by status', JSON.stringify(f.load.byStatus)],
     ['5xx', serverErrors],
-    ['unanswered (instance killed)', f.load.unanswered],
+    ['unanswered (instance killed)', `${f.load.unanswered} ${JSON.stringify(f.load.unansweredBy)}`],
     ['registrations 201 / by trigger', `${f.load.registered.length} / ${f.load.registeredByTrigger.length}`],
     ['steps sent to two instances', f.load.doubledSteps],
     ['flows finished by the load', f.load.flowsFinished],

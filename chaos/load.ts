@@ -36,6 +36,8 @@ export interface LoadFigures {
   byStatus: Record<string, number>;
   /** Requests that got no answer at all (connection refused or cut: a killed instance). */
   unanswered: number;
+  /** The same, by why (the network error's code, or `timeout`). */
+  unansweredBy: Record<string, number>;
   /** The first few 5xx answers, for the report. */
   serverErrors: string[];
   /** Ids of the artifacts whose registration answered 201. */
@@ -75,7 +77,7 @@ const READS = [
 ];
 
 export function startLoad({ instances, rate, activeFlows = 40, reads = 0, random = Math.random }: LoadOptions): Load {
-  const figures: LoadFigures = { requests: 0, byStatus: {}, unanswered: 0, serverErrors: [], registered: [], registeredByTrigger: [], doubledSteps: 0, skippedTicks: 0, flowsFinished: 0 };
+  const figures: LoadFigures = { requests: 0, byStatus: {}, unanswered: 0, unansweredBy: {}, serverErrors: [], registered: [], registeredByTrigger: [], doubledSteps: 0, skippedTicks: 0, flowsFinished: 0 };
   const active: ActiveFlow[] = [];
   const busy = new Set<number>();
   const inFlight = new Set<Promise<void>>();
@@ -101,8 +103,10 @@ export function startLoad({ instances, rate, activeFlows = 40, reads = 0, random
       figures.byStatus[response.status] = (figures.byStatus[response.status] ?? 0) + 1;
       if (response.status >= 500 && figures.serverErrors.length < 20) figures.serverErrors.push(`${method} ${path} on ${instance.name}: ${response.status} ${text.slice(0, 300)}`);
       return { status: response.status, body: text ? JSON.parse(text) : null };
-    } catch {
+    } catch (error) {
       figures.unanswered += 1;
+      const why = whyUnanswered(error);
+      figures.unansweredBy[why] = (figures.unansweredBy[why] ?? 0) + 1;
       return null;
     }
   }
@@ -210,4 +214,11 @@ export function startLoad({ instances, rate, activeFlows = 40, reads = 0, random
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
+}
+
+/** A failed fetch's reason, short: the socket error's code, `timeout`, or the message. */
+function whyUnanswered(error: unknown): string {
+  if (error instanceof DOMException && error.name === 'TimeoutError') return 'timeout';
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? String(error);
 }
