@@ -1,5 +1,8 @@
-/** The least-squares line through some points: its slope, and how far the points stray from it. */
-export function leastSquares(points: ReadonlyArray<{ x: number; y: number }>): { slope: number; intercept: number; residualSd: number } {
+/**
+ * The least-squares line through some points: its slope, how far the points stray from it, and
+ * the standard error of the slope (how much of the slope that straying alone could make).
+ */
+export function leastSquares(points: ReadonlyArray<{ x: number; y: number }>): { slope: number; intercept: number; residualSd: number; slopeError: number } {
   const n = points.length;
   if (n < 2) throw new Error(`a line needs at least two points, not ${n}`);
   const meanX = points.reduce((s, p) => s + p.x, 0) / n;
@@ -9,5 +12,6 @@ export function leastSquares(points: ReadonlyArray<{ x: number; y: number }>): {
   const slope = sxx === 0 ? 0 : sxy / sxx;
   const intercept = meanY - slope * meanX;
   const residualSd = Math.sqrt(points.reduce((s, p) => s + (p.y - (intercept + slope * p.x)) ** 2, 0) / Math.max(1, n - 2));
-  return { slope, intercept, residualSd };
+  const slopeError = sxx === 0 ? Infinity : residualSd / Math.sqrt(sxx);
+  return { slope, intercept, residualSd, slopeError };
 }

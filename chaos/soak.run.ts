@@ -6,9 +6,11 @@
  * stay connected, one of which is replaced every half minute.
  *
  * Every 5 s it samples the process's resident memory (/proc) and, from /metrics, the V8 heap in
- * use. After a warm-up (the first fifth of the run, at least one minute) the slope of the RSS
- * samples (least squares, MB per minute) must stay under SOAK_MAX_SLOPE (1 MB/min): beyond it,
- * memory grows with the work done, which a long-running server cannot afford.
+ * use. After a warm-up (the first fifth of the run, at least one minute) it fits a line to the RSS
+ * samples (least squares, MB per minute). RSS swings by tens of MB as V8 collects and the
+ * allocator keeps or returns pages, so the slope is judged with its noise: the run fails when even
+ * the slope less twice its standard error is above SOAK_MAX_SLOPE (1 MB/min), i.e. when memory
+ * grows with the work done by more than the swings explain.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,8 +52,9 @@ it(`one DeployDB process, ${requestsPerSecond} requests/s for ${minutes} min: me
     for (let i = 0; i < SSE_CLIENTS; i += 1) await openOne();
     let streamedBefore = 0;
 
-    // The load's actions average about two requests (a flow's step reads the flow, then writes).
-    const load = startLoad({ instances: [instance], rate: requestsPerSecond / 2, reads: 0.3, activeFlows: 100 });
+    // In this mix an action averages about 1.4 requests (a flow's step reads the flow, then most
+    // write; a read or a registration is one): measured, 50 actions/s made 66 requests/s.
+    const load = startLoad({ instances: [instance], rate: requestsPerSecond / 1.4, reads: 0.3, activeFlows: 100 });
     const began = Date.now();
     const samples: Sample[] = [];
     const sample = async () => {
@@ -91,15 +94,15 @@ it(`one DeployDB process, ${requestsPerSecond} requests/s for ${minutes} min: me
       ['requests', `${load.figures.requests} (${(load.figures.requests / seconds).toFixed(0)}/s) ${JSON.stringify(load.figures.byStatus)}`],
       ['events streamed to clients', String(streamed)],
       ['RSS at start / end', `${samples[0]!.rssMb.toFixed(1)} MB / ${samples.at(-1)!.rssMb.toFixed(1)} MB`],
-      ['RSS slope after warm-up', `${rssFit.slope.toFixed(2)} MB/min over ${measured.length} samples from minute ${warmUp.toFixed(1)} (residual ${rssFit.residualSd.toFixed(1)} MB; bound ${maxSlope} MB/min)`],
-      ['heap used slope after warm-up', heapFit ? `${heapFit.slope.toFixed(2)} MB/min (residual ${heapFit.residualSd.toFixed(1)} MB)` : 'n/a'],
+      ['RSS slope after warm-up', `${rssFit.slope.toFixed(2)} ± ${(2 * rssFit.slopeError).toFixed(2)} MB/min over ${measured.length} samples from minute ${warmUp.toFixed(1)} (residual ${rssFit.residualSd.toFixed(1)} MB; bound ${maxSlope} MB/min)`],
+      ['heap used slope after warm-up', heapFit ? `${heapFit.slope.toFixed(2)} ± ${(2 * heapFit.slopeError).toFixed(2)} MB/min (residual ${heapFit.residualSd.toFixed(1)} MB)` : 'n/a'],
     ];
     const width = Math.max(...lines.map(([label]) => label.length));
     process.stdout.write(`\n── soak ──\n${lines.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n')}\n`);
-    process.stdout.write(`SOAK ${JSON.stringify({ minutes, requests: load.figures.requests, byStatus: load.figures.byStatus, samples, rssSlope: rssFit.slope, heapSlope: heapFit?.slope ?? null, maxSlope })}\n`);
+    process.stdout.write(`SOAK ${JSON.stringify({ minutes, requests: load.figures.requests, byStatus: load.figures.byStatus, samples, rssSlope: rssFit.slope, rssSlopeError: rssFit.slopeError, heapSlope: heapFit?.slope ?? null, heapSlopeError: heapFit?.slopeError ?? null, maxSlope })}\n`);
 
     expect(serverErrors, `5xx: ${load.figures.serverErrors.join('\n')}`).toEqual([]);
-    expect(rssFit.slope, 'RSS slope after warm-up, MB/min').toBeLessThanOrEqual(maxSlope);
+    expect(rssFit.slope - 2 * rssFit.slopeError, 'RSS slope after warm-up less twice its standard error, MB/min').toBeLessThanOrEqual(maxSlope);
     failed = false;
   } finally {
     for (const s of streams) s.close();
@@ -111,9 +114,9 @@ it(`one DeployDB process, ${requestsPerSecond} requests/s for ${minutes} min: me
   }
 }, (minutes * 60 + 300) * 1000);
 
-/** `nodejs_heap_size_used_bytes` of the process's /metrics, in MB (null when absent). */
+/** The V8 heap in use from the process's /metrics (`deploydb_nodejs_heap_size_used_bytes`), in MB (null when absent). */
 async function heapUsedMb(url: string): Promise<number | null> {
   const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text(), () => '');
-  const match = text.match(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)$/m);
+  const match = text.match(/^(?:deploydb_)?nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)$/m);
   return match ? Number(match[1]) / MB : null;
 }

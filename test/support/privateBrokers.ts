@@ -15,8 +15,11 @@ export type BrokerKind = 'nats' | 'redis';
 export interface PrivateBroker {
   kind: BrokerKind;
   url: string;
-  /** Stops the server (SIGTERM, so it writes what it holds) and starts it again on the same port and data. */
-  restart(): Promise<void>;
+  /**
+   * Stops the server (SIGTERM, so it writes what it holds), runs `whileDown` if given, and starts
+   * it again on the same port and data (whatever `whileDown` did).
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,10 +72,14 @@ export async function startPrivateBroker(kind: BrokerKind, { persistent = false 
     await halt();
     rmSync(dir, { recursive: true, force: true });
   };
-  const restart = async () => {
+  const restart = async (whileDown?: () => Promise<void>) => {
     await halt();
-    running = launch(binary, args);
-    await waitForPort(port, 15_000);
+    try {
+      await whileDown?.();
+    } finally {
+      running = launch(binary, args);
+      await waitForPort(port, 15_000);
+    }
   };
   try {
     await waitForPort(port, 15_000);
