@@ -6,7 +6,7 @@
  * stay connected, one of which is replaced every half minute.
  *
  * Every 5 s it samples the process's resident memory (/proc) and, from /metrics, the V8 heap in
- * use. After a warm-up (the first fifth of the run, at least one minute) it fits a line to the RSS
+ * use. After a warm-up (the first 30 % of the run, at least two minutes) it fits a line to the RSS
  * samples (least squares, MB per minute). RSS swings by tens of MB as V8 collects and the
  * allocator keeps or returns pages, so the slope is judged with its noise: the run fails when even
  * the slope less twice its standard error is above SOAK_MAX_SLOPE (1 MB/min), i.e. when memory
@@ -82,7 +82,9 @@ it(`one DeployDB process, ${requestsPerSecond} requests/s for ${minutes} min: me
     await load.stop();
     const streamed = streamedBefore + streams.reduce((sum, s) => sum + s.events.length, 0);
 
-    const warmUp = Math.max(1, minutes / 5);
+    // V8 grows its heap for the first minutes of steady work (its old space settling at the
+    // working size), and RSS with it: the slope is taken after that.
+    const warmUp = Math.max(2, minutes * 0.3);
     const measured = samples.filter((s) => s.minute >= warmUp);
     const rssFit = leastSquares(measured.map((s) => ({ x: s.minute, y: s.rssMb })));
     const heapPoints = measured.filter((s) => s.heapUsedMb !== null).map((s) => ({ x: s.minute, y: s.heapUsedMb! }));
