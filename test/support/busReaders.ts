@@ -230,8 +230,8 @@ export interface NatsStreamMessage {
  * Every message of a stream, in stream order, read with an ordered consumer of our own (nothing
  * DeployDB created). Bounded by `timeoutMs`.
  */
-export async function readNatsStream(stream: string, timeoutMs = 10_000): Promise<NatsStreamMessage[]> {
-  const nc = await connect({ servers: serviceUrls.nats, timeout: 5000, reconnect: false });
+export async function readNatsStream(stream: string, timeoutMs = 10_000, servers: string = serviceUrls.nats): Promise<NatsStreamMessage[]> {
+  const nc = await connect({ servers, timeout: 5000, reconnect: false });
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(stream);
@@ -264,7 +264,7 @@ export async function readNatsStream(stream: string, timeoutMs = 10_000): Promis
  * prefix + type, `Nats-Msg-Id` = event id, `DeployDB-Key` set.
  */
 export async function natsBusEvents(config: NatsBusConfig): Promise<BusMessage[]> {
-  const raw = await readNatsStream(config.stream);
+  const raw = await readNatsStream(config.stream, 10_000, config.servers);
   return raw
     .map((m): BusMessage => {
       expect(m.subject.startsWith(config.subjectPrefix), m.subject).toBe(true);
@@ -318,8 +318,8 @@ export function redisBusConfig(tag: string, extra: Record<string, unknown> = {})
 }
 
 /** Runs `fn` with a Redis connection of our own that gives up at once when Redis is away. */
-export async function withRedis<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(serviceUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+export async function withRedis<T>(fn: (redis: Redis) => Promise<T>, url: string = serviceUrls.redis): Promise<T> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   await redis.connect();
   try {
@@ -330,7 +330,7 @@ export async function withRedis<T>(fn: (redis: Redis) => Promise<T>): Promise<T>
 }
 
 /** Every entry of a Redis stream (XRANGE - +), fields as an object. */
-export function readRedisStream(stream: string): Promise<Array<{ entry: string; fields: Record<string, string> }>> {
+export function readRedisStream(stream: string, url: string = serviceUrls.redis): Promise<Array<{ entry: string; fields: Record<string, string> }>> {
   return withRedis(async (redis) => {
     const entries = await redis.xrange(stream, '-', '+');
     return entries.map(([entry, flat]) => {
@@ -338,12 +338,12 @@ export function readRedisStream(stream: string): Promise<Array<{ entry: string; 
       for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
       return { entry, fields };
     });
-  });
+  }, url);
 }
 
 /** DeployDB's events on the Redis events stream, checking the fields `type` and `event`. */
 export async function redisBusEvents(config: RedisBusConfig): Promise<BusMessage[]> {
-  const entries = await readRedisStream(config.stream);
+  const entries = await readRedisStream(config.stream, config.url);
   return entries.map(({ entry, fields }) => {
     expect(fields.type, `entry ${entry}`).toEqual(expect.any(String));
     expect(fields.event, `entry ${entry}`).toEqual(expect.any(String));

@@ -1,13 +1,22 @@
 import { expect } from 'vitest';
 import type { TestKernel } from '@deploydb/core/testing';
 import { currentAt, inFlightAt, replayTimeline, statusAt, type StatusTimes } from '../../core/src/domain/placementTimeline.js';
-import type { Api } from './apiHelpers.js';
+
+/** Runs one SQL statement on the ledger's database and answers its rows. */
+export type SqlRows = (sql: string) => Promise<Array<Record<string, any>>>;
+
+/** Where the oracle reads: a kernel of the test's own, or any connection to the ledger's database. */
+export type LedgerSource = TestKernel | SqlRows;
+
+/** Reads the API's answers (status 200 expected) by path. */
+export interface ApiReader {
+  get(path: string): Promise<any>;
+}
 
 /** Every deployment of the ledger with its status times, read by a full scan of the table. */
-export async function scanDeployments(t: TestKernel): Promise<Array<StatusTimes & { service: string; environment: string; artifactId: number; kind: string; status: string }>> {
-  const rows = await t.kernel.db.em().execute<Array<Record<string, any>>>(
-    'select id, service, environment, artifact_id, kind, status, created_at, started_at, completed_at, verified_at, failed_at from deployment',
-  );
+export async function scanDeployments(source: LedgerSource): Promise<Array<StatusTimes & { service: string; environment: string; artifactId: number; kind: string; status: string }>> {
+  const sql = 'select id, service, environment, artifact_id, kind, status, created_at, started_at, completed_at, verified_at, failed_at from deployment';
+  const rows = typeof source === 'function' ? await source(sql) : await source.kernel.db.em().execute<Array<Record<string, any>>>(sql);
   const ms = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).getTime());
   return rows.map((r) => ({
     id: Number(r.id),
@@ -29,7 +38,7 @@ export async function scanDeployments(t: TestKernel): Promise<Array<StatusTimes 
  * before it, and between) equal to what a full scan of the deployments says by the definitions
  * of domain/placementTimeline.ts; and each history equal to the replay of those definitions.
  */
-export async function expectProjectionMatchesScan(t: TestKernel, api: Api, pairs: ReadonlyArray<{ service: string; environments: string[] }>, now: number): Promise<number> {
+export async function expectProjectionMatchesScan(t: LedgerSource, api: ApiReader, pairs: ReadonlyArray<{ service: string; environments: string[] }>, now: number): Promise<number> {
   const all = await scanDeployments(t);
   let checks = 0;
   for (const { service, environments } of pairs) {

@@ -1,11 +1,12 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { Role } from '../config/model.js';
-import { DeployDbError } from '../errors.js';
+import { DeployDbError, isDeployDbError } from '../errors.js';
 import type { Logger } from '../plugin-api/logger.js';
 import type { Caller } from '../plugin-api/promotion.js';
 import type { Clock } from '../plugin-api/clock.js';
 import { errorResponse } from '../errorResponse.js';
+import { isConnectionLost } from '../store/dbErrors.js';
 import { errorAnswer, RefusalWithHeaders } from './answers.js';
 import type { Authenticator } from './auth.js';
 import type { Metrics } from './metrics.js';
@@ -56,6 +57,12 @@ export function createApp({ routes, authenticator, metrics, logger, rateLimiter,
     }),
   );
   app.onError((error, c) => {
+    if (!isDeployDbError(error) && isConnectionLost(error)) {
+      // The database went away mid-request (a restart, a failover, a cut session): the request's
+      // transaction did not commit, and asking again shortly is the fix, not a bug report.
+      logger.warn({ err: error, path: c.req.path }, 'request failed: the database connection was lost');
+      return errorAnswer(c, new RefusalWithHeaders('unavailable', 'the database connection failed during the request; try again', { 'retry-after': '1' }));
+    }
     if (errorResponse(error).status >= 500) logger.error({ err: error, path: c.req.path }, 'request failed');
     return errorAnswer(c, error);
   });

@@ -15,6 +15,7 @@ const errorDescriptions: Record<number, string> = {
   415: 'Body not JSON',
   422: 'Body fails the schema',
   429: 'Too many requests from this token (or address): see Retry-After',
+  503: 'The database connection failed during the request: try again (see Retry-After)',
 };
 
 const DESCRIPTION = [
@@ -51,17 +52,19 @@ export function openApiDocument(routes: readonly RouteSpec[], info: OpenApiInfo)
     }
     const isPublic = route.roles === 'public';
     // What the app answers before a handler runs: bad parameters, a body that is malformed, too big,
-    // not JSON or off the schema, auth; and every route behind a token may be rate limited (server.rateLimit).
+    // not JSON or off the schema, auth; every route behind a token may be rate limited (server.rateLimit)
+    // and reads or writes the database, which may drop the connection on the way (503).
     const errors = new Set([
       ...(route.errors ?? []),
       ...(route.params || route.query ? [400] : []),
       ...(route.body ? [400, 413, 415, 422] : []),
-      ...(isPublic ? [] : [401, 403, 429]),
+      ...(isPublic ? [] : [401, 403, 429, 503]),
     ]);
     for (const status of [...errors].sort()) {
       responses[String(status)] ??= {
         description: errorDescriptions[status] ?? 'Error',
         ...(status === 429 ? { headers: { 'Retry-After': { description: 'Whole seconds until a request would be answered (1..60)', schema: { type: 'integer' } } } } : {}),
+        ...(status === 503 ? { headers: { 'Retry-After': { description: 'Whole seconds to wait before asking again', schema: { type: 'integer' } } } } : {}),
         content: { 'application/json': { schema: errorRef } },
       };
     }

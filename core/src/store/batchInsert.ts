@@ -6,8 +6,8 @@ export type SqlRunner = <T = Record<string, unknown>>(statement: string, params:
 
 /**
  * Rows written as an upsert: rows with the same `key` are merged into one first (PostgreSQL
- * refuses to update one row twice in a statement), then inserted with `onConflict`; the columns
- * named in `returning` come back from the statement.
+ * refuses to update one row twice in a statement), then inserted in key order with `onConflict`;
+ * the columns named in `returning` come back from the statement.
  */
 export interface Upsert<T extends object = object> {
   key(row: T): string;
@@ -69,6 +69,12 @@ export async function insertBatches(run: SqlRunner, metadata: MetadataStorage, b
   return returning.length > 0 ? rows : [];
 }
 
+/**
+ * An upsert's rows merged by key, in key order. The order is the order the statement locks the
+ * rows in: statements running at once (groups of one instance, or of several instances on one
+ * database) that upsert some of the same rows must take them in one order, or each may hold a
+ * row the other waits for, and PostgreSQL breaks the deadlock by failing one of them.
+ */
 function mergedRows<T extends object>(rows: readonly T[], upsert: Upsert<T>): T[] {
   const byKey = new Map<string, T>();
   for (const row of rows) {
@@ -76,7 +82,7 @@ function mergedRows<T extends object>(rows: readonly T[], upsert: Upsert<T>): T[
     const seen = byKey.get(key);
     byKey.set(key, seen ? upsert.merge(seen, row) : row);
   }
-  return [...byKey.values()];
+  return [...byKey.keys()].sort().map((key) => byKey.get(key)!);
 }
 
 /** How one entity's rows are written: its columns with their row properties, and the INSERT taking them as JSON. */

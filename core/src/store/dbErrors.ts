@@ -15,3 +15,18 @@ export function isRefusedWrite(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^2[23]/.test(code);
 }
+
+/** Node's socket errors that mean the connection to the database is gone or cannot be made. */
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * The statement failed because the connection to the database failed, not because of what it
+ * asked: SQLSTATE class 08 (connection exception), 57P01..57P03 (the server shutting down or
+ * cutting the session, not accepting connections yet), a socket error, or the driver's word for
+ * a connection that ended. Asking again later, on another connection, may well succeed.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (/^08/.test(code) || /^57P0[123]$/.test(code) || SOCKET_ERRORS.has(code))) return true;
+  return typeof message === 'string' && /Connection terminated|encountered a connection error and is not queryable/.test(message);
+}

@@ -1045,6 +1045,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     registerArtifact: {
@@ -1156,6 +1167,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listModuleVersions: {
@@ -1216,6 +1238,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -1293,6 +1326,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getArtifact: {
@@ -1362,6 +1406,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listDeployments: {
@@ -1423,6 +1478,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -1530,6 +1596,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getDeployment: {
@@ -1592,6 +1669,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -1708,6 +1796,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     reportPromotionResult: {
@@ -1817,6 +1916,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getPromotionResult: {
@@ -1880,6 +1990,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -1978,6 +2099,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listFlows: {
@@ -2038,6 +2170,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2107,6 +2250,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2186,6 +2340,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getServiceEnvironments: {
@@ -2251,6 +2416,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2334,6 +2510,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     diffEnvironments: {
@@ -2400,6 +2587,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2519,6 +2717,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getDoraMetrics: {
@@ -2591,6 +2800,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listEnvironments: {
@@ -2648,6 +2868,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2717,6 +2948,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2801,6 +3043,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listServices: {
@@ -2858,6 +3111,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2934,6 +3198,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listPipelines: {
@@ -2991,6 +3266,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3067,6 +3353,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listPromotions: {
@@ -3124,6 +3421,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3200,6 +3508,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listWebhookDeliveries: {
@@ -3258,6 +3577,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3343,6 +3673,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listAuditEntries: {
@@ -3413,6 +3754,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     streamEvents: {
@@ -3471,6 +3823,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3658,6 +4021,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getCurrentCaller: {
@@ -3709,6 +4083,17 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Whole seconds until a request would be answered (1..60) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database connection failed during the request: try again (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

@@ -23,6 +23,9 @@ const TRIGGER_TOKENS = ['deploydb', 'trigger'] as const;
 const MAX_RETRY_DELAY_MS = 300_000;
 const HEALTH_TIMEOUT_MS = 1000;
 const QUIT_TIMEOUT_MS = 5000;
+/** How long a start waits for a Redis that does not answer yet, and how often it tries meanwhile. */
+const START_PATIENCE_MS = 30_000;
+const START_RETRY_MS = 500;
 
 /**
  * Appends an entry unless its event id was published within the duplicate window. Atomic, so two
@@ -127,12 +130,25 @@ export class RedisQueueProvider implements QueueProvider {
       }
       this.down = false;
     });
-    try {
-      await main.connect();
-      await this.claimStreams(main);
-    } catch (error) {
-      main.disconnect();
-      throw error;
+    // Redis away at start (restarting, say) is waited for, a bounded time: instances of one
+    // installation start while its broker restarts, and should not die of it.
+    const deadline = Date.now() + START_PATIENCE_MS;
+    for (;;) {
+      try {
+        if (main.status === 'wait' || main.status === 'end') await main.connect();
+        else await waitForReady(main, Math.max(0, deadline - Date.now()));
+        await this.claimStreams(main);
+        break;
+      } catch (error) {
+        // A refusal from a server that answers (the streams owned by another installation) is final.
+        const unreachable = main.status !== 'ready';
+        if (!unreachable || Date.now() >= deadline) {
+          main.disconnect();
+          throw error;
+        }
+        this.logger.warn({ err: errorText(error) }, 'Redis is not reachable yet; trying again');
+        await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
+      }
     }
     this.main = main;
     this.logger.info({ ...this.names, installationId: this.installationId }, 'connected to Redis');
@@ -616,4 +632,20 @@ function parseObject(text: string | undefined): Record<string, unknown> | undefi
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Resolves once the client is ready (it reconnects by itself), rejects after `ms`. */
+function waitForReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', ready);
+      reject(new Error(`Redis did not answer within ${ms} ms`));
+    }, ms);
+    const ready = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', ready);
+  });
 }
