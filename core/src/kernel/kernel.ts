@@ -56,7 +56,13 @@ export interface KernelOptions {
   env?: NodeJS.ProcessEnv;
   /** Replaces the logger made from `logging.level` (tests pass a silent one). */
   logger?: Logger;
+  /** The clock of the ledger, leases and due times, and of plugins unless `pluginClock` is given. */
   clock?: Clock;
+  /**
+   * The clock plugins see (their context's and each evaluation's): a test sets it to run a plugin
+   * at a chosen time of day while the ledger keeps `clock`.
+   */
+  pluginClock?: Clock;
   /** Listen for HTTP (default true). Without, use `kernel.app.request(...)` in-process. */
   listen?: boolean;
   /** Overrides `server.port` (0: any free port). */
@@ -125,6 +131,7 @@ export class Kernel {
   static async start(options: KernelOptions): Promise<Kernel> {
     const env = options.env ?? process.env;
     const clock = options.clock ?? systemClock;
+    const pluginClock = options.pluginClock ?? clock;
     const definitions = new Map<string, PluginDefinition>();
     const describePlugin = async (name: string, dir: string) => {
       const definition = options.plugins?.[name] ?? (await importPlugin(name, dir));
@@ -146,7 +153,7 @@ export class Kernel {
       const current: CurrentModel = { snapshotId, index: new ModelIndex(flowModelOf(config)) };
 
       const registry = new PromotionRegistry();
-      const plugins = await startPlugins({ config, definitions, registry, logger, clock, installationId });
+      const plugins = await startPlugins({ config, definitions, registry, logger, clock: pluginClock, installationId });
       stopOnFailure.unshift(() => plugins.stop());
       const embeddedQueue = plugins.queue ? null : new EmbeddedQueue({ db, logger: logger.child({ component: 'queue' }) });
       if (embeddedQueue) {
@@ -179,7 +186,7 @@ export class Kernel {
           },
         },
       });
-      worker = new PromotionWorker({ db, ledger, snapshots, plugins: registry, clock, logger: logger.child({ component: 'promotions' }) });
+      worker = new PromotionWorker({ db, ledger, snapshots, plugins: registry, clock, pluginClock, logger: logger.child({ component: 'promotions' }) });
       const reads = new LedgerReads(db);
       const placements = new PlacementReads(db, () => clock.now());
       const dora = new DoraReads(db);

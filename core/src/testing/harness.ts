@@ -10,6 +10,7 @@ import type { Clock } from '../plugin-api/clock.js';
 import type { EventStreamOptions } from '../events/stream/eventStreamHub.js';
 import { serviceUrls } from './services.js';
 import { silentLogger } from './silentLogger.js';
+import { clockStartingAt } from './clockStartingAt.js';
 
 export interface TestKernelOptions {
   /** deploydb.yaml as text. `database` and `server` are filled in by the harness unless given. */
@@ -19,7 +20,20 @@ export interface TestKernelOptions {
   /** Plugins by package name, used instead of installed packages: test a plugin before it is packed. */
   plugins?: Record<string, PluginDefinition>;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The clock of everything, the ledger included: the times it records, and when results fall
+   * due. To run plugins at a chosen time while the ledger keeps real time, use `startAt` or
+   * `pluginClock` instead.
+   */
   clock?: Clock;
+  /**
+   * The time plugins see when the kernel starts: their clock reads this instant then and moves
+   * on at the machine's pace, so a plugin can be tested at a chosen time of day (a change window,
+   * business hours) with nothing else shifted. Ignored when `pluginClock` is given.
+   */
+  startAt?: Date | string;
+  /** The clock plugins see, e.g. a `ManualClock` the test moves; the ledger keeps `clock`. */
+  pluginClock?: Clock;
   /** Listen on a free loopback port (default true); otherwise call `request` in-process only. */
   listen?: boolean;
   /** Keep the same folder / database as an earlier kernel (to test a restart). */
@@ -70,6 +84,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
       env: { ...options.env },
       plugins: options.plugins,
       clock: options.clock,
+      pluginClock: options.pluginClock ?? (options.startAt === undefined ? undefined : clockStartingAt(options.startAt)),
       listen: options.listen ?? true,
       port: 0,
       logger: options.logger ?? silentLogger,
