@@ -101,7 +101,7 @@ ${MINIMAL_YAML}`;
       'deploydb.yaml:5:45 plugins[2].config.tokn: unknown key "tokn"; allowed keys: baseUrl, user, token, pollInterval, timeout',
       'deploydb.yaml:5:63 plugins[2].config.timeout: must be > 0',
       'deploydb.yaml:6:14 plugins[3].package: plugin package "@deploydb/promotion-soak" is not installed: run npm install @deploydb/promotion-soak',
-      'deploydb.yaml:7:14 plugins[4].package: "@deploydb/queue-nats" is a queue plugin, not a promotion plugin: name it as queue.plugin',
+      'deploydb.yaml:7:14 plugins[4].package: "@deploydb/queue-nats" is a queue plugin, not a promotion, subscriber or source plugin: name it as queue.plugin',
       'deploydb.yaml:8:14 plugins[5].package: "@deploydb/promotion-manual" is already listed as plugins[0]',
       'deploydb.yaml:9:18 queue.plugin: "@deploydb/promotion-manual" is a promotion plugin, not a queue plugin: list it under plugins',
       'deploydb.yaml:11:33 promotions.m.approvers: must be a list, not a string',

@@ -54,7 +54,7 @@ export function checkModel(input: ModelCheckInput): ModelCheck {
 function checkPlugins({ data, plugins }: ModelCheckInput, result: ModelCheck): void {
   // On the entries as written: another entry's mistake must not keep this one's config unchecked.
   list(record(data)?.plugins).forEach((written, index) => {
-    const definition = plugins.promotion[index];
+    const definition = plugins.listed[index];
     const config = record(written)?.config ?? {};
     if (!definition || !record(config)) return;
     const checked = checkSchema(definition.configSchema, config, { base: `/plugins/${index}/config` });

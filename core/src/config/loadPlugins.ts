@@ -2,7 +2,9 @@ import type { TSchema } from 'typebox';
 import {
   isPluginDefinition,
   PLUGIN_API_VERSION,
+  SUPPORTED_PLUGIN_API_VERSIONS,
   type PluginDefinition,
+  type PluginKind,
   type PromotionPluginSpec,
   type QueuePluginSpec,
 } from '../plugin-api/definePlugin.js';
@@ -16,10 +18,15 @@ export type DescribePlugin = (packageName: string, configDir: string) => Promise
 
 export type PromotionDefinition = PluginDefinition<PromotionPluginSpec<TSchema, TSchema>>;
 export type QueueDefinition = PluginDefinition<QueuePluginSpec<TSchema>>;
+/** A plugin listed under `plugins:`: any kind but a queue. */
+export type ListedDefinition = Exclude<PluginDefinition, QueueDefinition>;
+
+/** The kinds a `plugins:` entry may be. */
+const LISTED_KINDS: readonly PluginKind[] = ['promotion', 'subscriber', 'source'];
 
 export interface LoadedPlugins {
-  /** By index of `plugins:`; undefined where the entry could not be used. */
-  promotion: (PromotionDefinition | undefined)[];
+  /** By index of `plugins:` (promotion, subscriber and source plugins); undefined where the entry could not be used. */
+  listed: (ListedDefinition | undefined)[];
   queue: QueueDefinition | undefined;
   /** Promotion types by name, with the index of the `plugins:` entry that provides each. */
   types: Map<string, { definition: PromotionDefinition; index: number }>;
@@ -49,7 +56,7 @@ export async function loadPlugins(data: unknown, describe: DescribePlugin, confi
   const [queueResult, ...results] = await Promise.all([describeOne(queueName), ...entries.map(describeOne)]);
 
   const problems: Problem[] = [];
-  const loaded: LoadedPlugins = { promotion: [], queue: undefined, types: new Map(), complete: listed !== undefined, problems };
+  const loaded: LoadedPlugins = { listed: [], queue: undefined, types: new Map(), complete: listed !== undefined, problems };
 
   const firstIndex = new Map<string, number>();
   results.forEach((result, index) => {
@@ -57,22 +64,23 @@ export async function loadPlugins(data: unknown, describe: DescribePlugin, confi
     const name = entries[index];
     if (name === undefined || result === undefined) {
       loaded.complete = false;
-      loaded.promotion.push(undefined);
+      loaded.listed.push(undefined);
       return;
     }
     const first = firstIndex.get(name);
     if (first !== undefined) {
       problems.push({ pointer, message: `"${name}" is already listed as plugins[${first}]` });
-      loaded.promotion.push(undefined);
+      loaded.listed.push(undefined);
       return;
     }
     firstIndex.set(name, index);
-    const definition = usable(name, result, 'promotion', pointer, problems) as PromotionDefinition | undefined;
-    loaded.promotion.push(definition);
+    const definition = usable(name, result, LISTED_KINDS, pointer, problems) as ListedDefinition | undefined;
+    loaded.listed.push(definition);
     if (!definition) {
       loaded.complete = false;
       return;
     }
+    if (definition.kind !== 'promotion') return;
     const provider = loaded.types.get(definition.type);
     if (provider) {
       problems.push({ pointer, message: `promotion type "${definition.type}" is already provided by "${entries[provider.index]}" (plugins[${provider.index}])` });
@@ -82,7 +90,7 @@ export async function loadPlugins(data: unknown, describe: DescribePlugin, confi
   });
 
   if (queueName !== undefined && queueResult !== undefined) {
-    loaded.queue = usable(queueName, queueResult, 'queue', '/queue/plugin', problems) as QueueDefinition | undefined;
+    loaded.queue = usable(queueName, queueResult, ['queue'], '/queue/plugin', problems) as QueueDefinition | undefined;
   }
   return loaded;
 }
@@ -90,7 +98,7 @@ export async function loadPlugins(data: unknown, describe: DescribePlugin, confi
 function usable(
   name: string,
   result: { definition: PluginDefinition } | { error: unknown },
-  kind: 'promotion' | 'queue',
+  kinds: readonly PluginKind[],
   pointer: string,
   problems: Problem[],
 ): PluginDefinition | undefined {
@@ -104,16 +112,16 @@ function usable(
     problems.push({ pointer, message: `"${name}" is not a DeployDB plugin: its default export must be made by definePlugin` });
     return undefined;
   }
-  if (definition.apiVersion !== PLUGIN_API_VERSION) {
+  if (!SUPPORTED_PLUGIN_API_VERSIONS.includes(definition.apiVersion)) {
     problems.push({
       pointer,
-      message: `"${name}" is made for plugin API version ${definition.apiVersion}; this DeployDB speaks version ${PLUGIN_API_VERSION}`,
+      message: `"${name}" is made for plugin API version ${definition.apiVersion}; this DeployDB speaks version ${PLUGIN_API_VERSION} (and loads ${SUPPORTED_PLUGIN_API_VERSIONS.join(', ')})`,
     });
     return undefined;
   }
-  if (definition.kind !== kind) {
+  if (!kinds.includes(definition.kind)) {
     const where = definition.kind === 'queue' ? 'name it as queue.plugin' : 'list it under plugins';
-    problems.push({ pointer, message: `"${name}" is a ${definition.kind} plugin, not a ${kind} plugin: ${where}` });
+    problems.push({ pointer, message: `"${name}" is a ${definition.kind} plugin, not a ${kinds.join(', ').replace(/, (\w+)$/, ' or $1')} plugin: ${where}` });
     return undefined;
   }
   return definition;

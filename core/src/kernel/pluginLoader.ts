@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isPluginDefinition, PLUGIN_API_VERSION, type PluginDefinition } from '../plugin-api/definePlugin.js';
+import { isPluginDefinition, PLUGIN_API_VERSION, SUPPORTED_PLUGIN_API_VERSIONS, type PluginDefinition } from '../plugin-api/definePlugin.js';
 
 /**
  * Imports a plugin package named in deploydb.yaml and checks it is one: found from the
@@ -24,8 +24,8 @@ export async function importPlugin(name: string, configDir: string): Promise<Plu
   if (!isPluginDefinition(plugin)) {
     throw new Error(`package "${name}" is not a DeployDB plugin: its default export must be made with definePlugin from @deploydb/core`);
   }
-  if (plugin.apiVersion !== PLUGIN_API_VERSION) {
-    throw new Error(`plugin "${name}" speaks plugin API ${plugin.apiVersion}; this DeployDB speaks ${PLUGIN_API_VERSION}`);
+  if (!SUPPORTED_PLUGIN_API_VERSIONS.includes(plugin.apiVersion)) {
+    throw new Error(`plugin "${name}" speaks plugin API ${plugin.apiVersion}; this DeployDB speaks ${PLUGIN_API_VERSION} (and loads ${SUPPORTED_PLUGIN_API_VERSIONS.join(', ')})`);
   }
   return plugin;
 }

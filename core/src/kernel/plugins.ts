@@ -60,17 +60,20 @@ export async function startPlugins({ config, definitions, registry, logger, cloc
         clock,
         configDir: path.dirname(config.file),
         installationId,
+        deps: {},
       };
       if (definition.kind === 'queue') {
         const provider = await definition.create(context);
         queue = provider;
         await provider.start();
         started.push({ name: 'queue', stop: () => provider.stop(), health: () => provider.health() });
-      } else {
+      } else if (definition.kind === 'promotion') {
         const instance = await definition.create(context);
         registry.add(definition.type, instance as never);
         await instance.start?.();
         started.push({ name: entry.package, stop: instance.stop?.bind(instance), health: instance.health?.bind(instance) });
+      } else {
+        throw new Error(`plugin "${entry.package}" is of kind ${definition.kind}, which this kernel does not run yet`);
       }
     }
   } catch (error) {

@@ -40,6 +40,8 @@ export interface PromotionContractOptions<S = Settings> {
   invalidSettings?: unknown[];
   /** Evaluations with a known outcome. */
   scenarios?: PromotionScenario<S>[];
+  /** The values of the plugin's `deps`, by the names it declared (fakes: the suite runs no kernel). */
+  deps?: Record<string, unknown>;
 }
 
 /** Declares the suite: definition, schemas, verdict shapes, idempotency, abort, reporting. */
@@ -49,7 +51,7 @@ export function promotionPluginContract<S = Settings>(name: string, options: Pro
   async function create(): Promise<PromotionPluginInstance<S>> {
     const config = validate(spec.configSchema, options.config ?? {});
     if (!config.ok) throw new Error(`the plugin refused its config: ${JSON.stringify(config.errors)}`);
-    return (await spec.create({ config: config.value as never, logger: silentLogger, clock: systemClock, configDir: process.cwd() })) as PromotionPluginInstance<S>;
+    return (await spec.create({ config: config.value as never, logger: silentLogger, clock: systemClock, configDir: process.cwd(), deps: (options.deps ?? {}) as never })) as PromotionPluginInstance<S>;
   }
 
   const settingsOf = (settings: S) => {

@@ -156,7 +156,7 @@ describe('the SoakTime plugin', () => {
   };
   const create = async (config: Record<string, unknown>, log: Logger) => {
     if (soakTime.kind !== 'promotion') throw new Error('not a promotion plugin');
-    return (await soakTime.create({ config, logger: log, clock: new ManualClock(), configDir: '.' })) as PromotionPluginInstance<SoakSettings>;
+    return (await soakTime.create({ config, logger: log, clock: new ManualClock(), configDir: '.', deps: {} })) as PromotionPluginInstance<SoakSettings>;
   };
 
   it('provides type SoakTime and is not reportable', async () => {

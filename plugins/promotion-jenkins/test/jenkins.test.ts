@@ -18,7 +18,7 @@ async function fakeJenkins(options: FakeJenkinsOptions = {}): Promise<FakeJenkin
 type Instance = PromotionPluginInstance<JenkinsSettingsInput>;
 
 async function instance(config: JenkinsConfigInput): Promise<Instance> {
-  return plugin.create({ config, logger: quietLogger, clock: new ManualClock(), configDir: process.cwd() });
+  return plugin.create({ config, logger: quietLogger, clock: new ManualClock(), configDir: process.cwd(), deps: {} });
 }
 
 interface Run {

@@ -16,7 +16,7 @@ async function serve(status: number, delayMs = 0): Promise<TestServer> {
 }
 
 async function instance(): Promise<PromotionPluginInstance<WebhookSettingsInput>> {
-  return plugin.create({ config: {}, logger: quietLogger, clock: new ManualClock(), configDir: process.cwd() });
+  return plugin.create({ config: {}, logger: quietLogger, clock: new ManualClock(), configDir: process.cwd(), deps: {} });
 }
 
 async function evaluate(settings: WebhookSettingsInput, env: EnvironmentConfig, state: unknown = null): Promise<Verdict> {

@@ -37,7 +37,7 @@ async function deleteStream(stream: string): Promise<void> {
 }
 
 function createProvider(config: NatsQueueConfig, installationId?: string) {
-  return plugin.create({ config, logger: silent, clock: { now: () => new Date() }, configDir: process.cwd(), installationId });
+  return plugin.create({ config, logger: silent, clock: { now: () => new Date() }, configDir: process.cwd(), installationId, deps: {} });
 }
 
 describe('queue-nats config', () => {

@@ -28,7 +28,7 @@ function testConfig(overrides: Partial<RedisQueueConfig> = {}): NamedConfig & { 
 }
 
 function createProvider(config: RedisQueueConfig, installationId?: string) {
-  return plugin.create({ config, logger: silent, clock: { now: () => new Date() }, configDir: process.cwd(), installationId });
+  return plugin.create({ config, logger: silent, clock: { now: () => new Date() }, configDir: process.cwd(), installationId, deps: {} });
 }
 
 /** Deletes every key a test made under its prefix. */
