@@ -19,14 +19,14 @@ import {
   freePort,
   installTarballs,
   isolatedEnv,
-  pack,
+  packAll,
   requireBuilt,
   waitForHealthy,
   type Packed,
+  ROOT,
 } from './support/packProject.js';
 
 const WORKSPACE_PACKAGES = ['core', 'plugins/promotion-manual', 'plugins/promotion-webhook', 'plugins/promotion-jenkins'];
-const PACKAGES = [...WORKSPACE_PACKAGES, 'examples/promotion-soak-time'];
 
 /** Every promotion plugin, each providing the type named, one promotion of each type in use. */
 const PROMOTION_TYPES: Record<string, string> = {
@@ -77,12 +77,10 @@ describe('the packed packages, installed in a project outside the repository', (
     project = path.join(work, 'project');
     fs.mkdirSync(tarballs);
     fs.mkdirSync(project);
-    const results = [];
-    // One at a time: npm packs write to the shared npm cache.
-    for (const dir of PACKAGES) results.push(await pack(dir, tarballs));
-    packed = results;
+    packed = await packAll(tarballs);
+    const installed = packed.filter((p) => p.name === '@deploydb/core' || p.name in PROMOTION_TYPES);
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'deploydb-pack-check', private: true, type: 'module' }, null, 2));
-    await installTarballs(project, results.map((r) => r.tarball));
+    await installTarballs(project, installed.map((r) => r.tarball));
     fs.writeFileSync(path.join(project, 'deploydb.yaml'), deploydbYaml());
   }, 600_000);
 
@@ -94,9 +92,25 @@ describe('the packed packages, installed in a project outside the repository', (
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
+  it('packs every publishable package, with one version, each plugin naming core as a peer', () => {
+    const byDir = new Map(packed.map((p) => [p.dir, p]));
+    const expected = ['core', ...['plugins', 'examples'].flatMap((folder) => fs.readdirSync(path.join(ROOT, folder)).map((name) => `${folder}/${name}`))]
+      .filter((dir) => fs.existsSync(path.join(ROOT, dir, 'package.json')));
+    expect([...byDir.keys()].sort()).toEqual(expected.sort());
+    const version = byDir.get('core')!.version;
+    for (const p of packed) {
+      expect(p.version, p.dir).toBe(version);
+      expect(path.basename(p.tarball), p.dir).toBe(`${p.name.replace('@', '').replace('/', '-')}-${version}.tgz`);
+      if (p.dir === 'core') continue;
+      const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, p.dir, 'package.json'), 'utf8'));
+      expect(Object.keys(manifest.peerDependencies ?? {}), p.dir).toContain('@deploydb/core');
+      expect(Object.keys(manifest.dependencies ?? {}), p.dir).not.toContain('@deploydb/core');
+    }
+  });
+
   it('packs what a user needs and nothing of the sources', () => {
     const byName = new Map(packed.map((p) => [p.name, p.files]));
-    expect([...byName.keys()]).toEqual(['@deploydb/core', ...Object.keys(PROMOTION_TYPES)]);
+    expect([...byName.keys()]).toEqual(expect.arrayContaining(['@deploydb/core', ...Object.keys(PROMOTION_TYPES)]));
     expect(byName.get('@deploydb/core')).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'bin/deploydb.js']));
     for (const [name, files] of byName) {
       expect(files, name).toContain('package.json');

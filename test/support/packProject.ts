@@ -57,23 +57,26 @@ function check(what: string, result: RunResult): RunResult {
   return result;
 }
 
-/** What `npm pack --json` reports about one tarball. */
+/** One tarball written by `npm run pack`. */
 export interface Packed {
+  /** Its folder in the repository, e.g. `plugins/promotion-manual`. */
+  dir: string;
   name: string;
-  filename: string;
+  version: string;
+  /** Absolute path of the tarball. */
+  tarball: string;
+  /** The files in it, as npm reports them. */
   files: string[];
 }
 
 /**
- * Packs the package in `packageDir` (relative to the repository root) into `destination`, as
- * `npm publish` would (its `prepack` script runs, `files` applies).
+ * Runs `npm run pack` (scripts/pack.mjs) into `destination`: every publishable package as `npm
+ * publish` would upload it (its `prepack` script runs, `files` applies), after checking that the
+ * versions are aligned and each plugin names core as a peer dependency.
  */
-export async function pack(packageDir: string, destination: string): Promise<Packed & { tarball: string }> {
-  const result = check(`npm pack in ${packageDir}`, await run(npm, ['pack', '--json', '--pack-destination', destination], { cwd: path.join(ROOT, packageDir) }));
-  // A prepack script's own output comes first on stdout; the JSON report is what follows it.
-  const start = result.stdout.search(/^\[/m);
-  const [report] = JSON.parse(result.stdout.slice(start)) as Array<{ name: string; filename: string; files: Array<{ path: string }> }>;
-  return { name: report!.name, filename: report!.filename, files: report!.files.map((f) => f.path), tarball: path.join(destination, report!.filename) };
+export async function packAll(destination: string): Promise<Packed[]> {
+  const result = check('npm run pack', await run(process.execPath, [path.join(ROOT, 'scripts', 'pack.mjs'), '--out', destination, '--json'], { cwd: ROOT, timeoutMs: 600_000 }));
+  return JSON.parse(result.stdout.slice(result.stdout.search(/^\[/m))) as Packed[];
 }
 
 /**
