@@ -14,6 +14,7 @@ export const API_TAGS = {
   webhooks: 'Outbound webhook deliveries: their state, and sending a failed one again.',
   audit: 'Every write, refused ones too, and every 401 and 403: who did what to what, and what was answered.',
   dashboard: "The web dashboard's page and files (HTML, scripts, styles), served by DeployDB itself.",
+  plugins: "Routes added by the installed plugins, each under /api/plugins/<plugin id>, behind the same authentication and roles.",
   system: 'Readiness, Prometheus metrics, the descriptions of this API and of its events, and configuration reloads.',
 } as const;
 

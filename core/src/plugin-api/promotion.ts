@@ -3,6 +3,7 @@ import type { EnvironmentConfig, Role, ServiceConfig } from '../config/model.js'
 import type { Logger } from './logger.js';
 import type { Clock } from './clock.js';
 import type { HealthCheck } from './health.js';
+import type { ProvidedService } from './serviceRef.js';
 
 /** Who is calling the API: the token's name (null without `auth`) and its roles. */
 export interface Caller {
@@ -96,6 +97,8 @@ export interface PromotionPluginInstance<S> {
   reporting?: PromotionReporting<S>;
   /** Seconds one evaluation may take before it is aborted and retried (default 60). */
   evaluationTimeout?: number;
+  /** Services this plugin provides, one per reference in its `provides`. */
+  services?: readonly ProvidedService<any>[];
   start?(): Promise<void>;
   stop?(): Promise<void>;
   health?(): Promise<HealthCheck>;

@@ -2,6 +2,7 @@ import type { Artifact, Deployment } from '../domain/shapes.js';
 import type { ArtifactInput, DeploymentReportInput, DirectDeploymentInput } from '../domain/inputs.js';
 import type { HealthCheck } from './health.js';
 import type { ProvidedService } from './serviceRef.js';
+import type { EventSubscription } from './subscriber.js';
 
 export type { ArtifactInput, DeploymentReportInput, DirectDeploymentInput } from '../domain/inputs.js';
 
@@ -27,6 +28,8 @@ export interface SourceCommands {
 export interface SourcePluginInstance {
   /** Services this plugin provides, one per reference in its `provides`. */
   services?: readonly ProvidedService<any>[];
+  /** Events the source follows, as a subscriber's (e.g. to mirror what is registered by other means). */
+  subscribe?: readonly EventSubscription[];
   start?(): Promise<void>;
   stop?(): Promise<void>;
   health?(): Promise<HealthCheck>;

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Type from 'typebox';
 import { definePlugin } from '../plugin-api/definePlugin.js';
+import { coreServices } from '../plugin-api/coreServices.js';
 import type { Clock } from '../plugin-api/clock.js';
 import type { Verdict } from '../plugin-api/promotion.js';
 import { startTestKernel, type TestKernel } from './harness.js';
@@ -12,14 +13,16 @@ import { ManualClock } from './manualClock.js';
 import { clockStartingAt } from './clockStartingAt.js';
 
 /** Passes from 08:00 UTC on; before, waits until then. Remembers the clock it was made with. */
-const made: { clock: Clock | null } = { clock: null };
+const made: { clock: Clock | null; service: Clock | null } = { clock: null, service: null };
 const businessHours = definePlugin({
   id: 'acme-business-hours',
   kind: 'promotion',
   type: 'BusinessHours',
   settingsSchema: Type.Object({}, { additionalProperties: false }),
-  create: ({ clock }) => {
+  deps: { clock: coreServices.clock },
+  create: ({ clock, deps }) => {
     made.clock = clock;
+    made.service = deps.clock;
     return {
       evaluate: ({ clock: now }): Verdict => {
         const at = now.now();
@@ -67,9 +70,11 @@ describe('startTestKernel at a chosen time', () => {
   it('starts plugins at `startAt` and lets their time run on, while the ledger keeps the real time', async () => {
     const before = Date.now();
     t = await startTestKernel({ config: CONFIG, plugins: { 'acme-business-hours': businessHours }, listen: false, startAt: '2026-03-02T07:59:59.500Z' });
-    const seen = made.clock!.now().getTime();
-    expect(seen).toBeGreaterThanOrEqual(Date.parse('2026-03-02T07:59:59.500Z'));
-    expect(seen).toBeLessThan(Date.parse('2026-03-02T08:00:30Z'));
+    for (const clock of [made.clock!, made.service!]) {
+      const seen = clock.now().getTime();
+      expect(seen).toBeGreaterThanOrEqual(Date.parse('2026-03-02T07:59:59.500Z'));
+      expect(seen).toBeLessThan(Date.parse('2026-03-02T08:00:30Z'));
+    }
 
     const { id, artifact } = await completed(t);
     // The ledger records the machine's time, not the plugins'.

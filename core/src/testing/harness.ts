@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Kernel } from '../kernel/kernel.js';
 import type { PluginDefinition } from '../plugin-api/definePlugin.js';
+import type { ServiceRef } from '../plugin-api/serviceRef.js';
 import type { Logger } from '../plugin-api/logger.js';
 import type { Clock } from '../plugin-api/clock.js';
 import type { EventStreamOptions } from '../events/stream/eventStreamHub.js';
@@ -19,6 +20,11 @@ export interface TestKernelOptions {
   database?: 'embedded' | 'postgres' | { url: string };
   /** Plugins by package name, used instead of installed packages: test a plugin before it is packed. */
   plugins?: Record<string, PluginDefinition>;
+  /**
+   * Services to use instead of the kernel's or a plugin's, each under its reference:
+   * `services: [[coreServices.ledger, fakeLedger]]`. Plugins depending on one get the fake.
+   */
+  services?: ReadonlyArray<readonly [ServiceRef<any>, unknown]>;
   env?: NodeJS.ProcessEnv;
   /**
    * The clock of everything, the ledger included: the times it records, and when results fall
@@ -83,6 +89,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
       configPath,
       env: { ...options.env },
       plugins: options.plugins,
+      services: options.services,
       clock: options.clock,
       pluginClock: options.pluginClock ?? (options.startAt === undefined ? undefined : clockStartingAt(options.startAt)),
       listen: options.listen ?? true,

@@ -24,7 +24,7 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
     ...placementRoutes(api),
     ...doraRoutes(api),
     ...configurationRoutes(api),
-    ...webhookRoutes(api.webhooks),
+    ...webhookRoutes(() => api.webhooks),
     ...auditRoutes(api),
     ...eventRoutes(api),
     ...systemRoutes(api),

@@ -6,7 +6,7 @@ import { defineRoute, IdParam, type RouteSpec } from '../route.js';
 import { json } from '../answers.js';
 
 /** Outbound webhook deliveries: list them, send a failed one again (CONTRACT §4, §5). */
-export function webhookRoutes(deliveries: WebhookDeliveries): RouteSpec[] {
+export function webhookRoutes(deliveries: () => WebhookDeliveries): RouteSpec[] {
   return [
     defineRoute({
       method: 'get',
@@ -19,7 +19,7 @@ export function webhookRoutes(deliveries: WebhookDeliveries): RouteSpec[] {
       responses: { 200: { description: 'A page of deliveries', schema: pageOf(DeliverySchema) } },
       errors: [401, 403],
       async handler({ query, c }) {
-        const page = await deliveries.list({ status: query.status }, { after: decodeCursor(query.cursor), limit: query.limit ?? 50 });
+        const page = await deliveries().list({ status: query.status }, { after: decodeCursor(query.cursor), limit: query.limit ?? 50 });
         return json(c, 200, keysetPage(page));
       },
     }),
@@ -39,7 +39,7 @@ export function webhookRoutes(deliveries: WebhookDeliveries): RouteSpec[] {
         detail: (_, answer?: Delivery) => (answer ? { eventId: answer.eventId, eventType: answer.eventType } : {}),
       },
       async handler({ params, audit, c }) {
-        return json(c, 202, await deliveries.retry(params.id, audit));
+        return json(c, 202, await deliveries().retry(params.id, audit));
       },
     }),
   ];
