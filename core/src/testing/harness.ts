@@ -11,7 +11,7 @@ import type { Clock } from '../plugin-api/clock.js';
 import type { EventStreamOptions } from '../events/stream/eventStreamHub.js';
 import { serviceUrls } from './services.js';
 import { silentLogger } from './silentLogger.js';
-import { clockStartingAt } from './clockStartingAt.js';
+import { StartingClock } from './clockStartingAt.js';
 
 export interface TestKernelOptions {
   /** deploydb.yaml as text. `database` and `server` are filled in by the harness unless given. */
@@ -33,9 +33,10 @@ export interface TestKernelOptions {
    */
   clock?: Clock;
   /**
-   * The time plugins see when the kernel starts: their clock reads this instant then and moves
-   * on at the machine's pace, so a plugin can be tested at a chosen time of day (a change window,
-   * business hours) with nothing else shifted. Ignored when `pluginClock` is given.
+   * The time plugins see when the kernel is ready: their clock reads this instant while the kernel
+   * starts and, from the moment `startTestKernel` resolves, moves on at the machine's pace. A
+   * plugin is tested at a chosen time of day (a change window, business hours) with nothing else
+   * shifted: the ledger keeps the machine's time. Ignored when `pluginClock` is given.
    */
   startAt?: Date | string;
   /** The clock plugins see, e.g. a `ManualClock` the test moves; the ledger keeps `clock`. */
@@ -83,6 +84,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
 
   const configPath = path.join(dir, 'deploydb.yaml');
   fs.writeFileSync(configPath, withDefaults(options.config, databaseUrl));
+  const startingClock = options.startAt === undefined ? undefined : new StartingClock(options.startAt);
   let kernel: Kernel;
   try {
     kernel = await Kernel.start({
@@ -91,7 +93,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
       plugins: options.plugins,
       services: options.services,
       clock: options.clock,
-      pluginClock: options.pluginClock ?? (options.startAt === undefined ? undefined : clockStartingAt(options.startAt)),
+      pluginClock: options.pluginClock ?? startingClock,
       listen: options.listen ?? true,
       port: 0,
       logger: options.logger ?? silentLogger,
@@ -104,6 +106,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
     }
     throw error;
   }
+  startingClock?.go();
   const url = kernel.url;
   const request = async (method: string, urlPath: string, body?: unknown, extra: { token?: string; headers?: Record<string, string> } = {}) => {
     const headers: Record<string, string> = { ...extra.headers };
