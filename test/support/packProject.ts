@@ -91,6 +91,13 @@ export async function installTarballs(project: string, tarballs: string[]): Prom
   return { offline: false };
 }
 
+/** Installs a package's own dependencies (`npm install` in its folder), from the npm cache when it can. */
+export async function installPackage(dir: string): Promise<void> {
+  const args = ['install', '--no-audit', '--no-fund', '--no-update-notifier'];
+  if ((await run(npm, [...args, '--offline'], { cwd: dir })).code === 0) return;
+  check(`npm install in ${dir}`, await run(npm, args, { cwd: dir }));
+}
+
 /** Runs the project's installed `deploydb` command through npx (never fetching one). */
 export function deploydb(project: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
   return run(npx, ['--no', 'deploydb', ...args], { cwd: project, env: isolatedEnv(env), timeoutMs: 60_000 });
