@@ -32,7 +32,8 @@ function environmentOf(event: CloudEvent): string | undefined {
 export class SubscriberRunner {
   private readonly subscriptions: Subscription[] = [];
   private readonly patterns: string[];
-  private lastFailure: { at: Date; eventId: string; message: string } | null = null;
+  /** Events whose handling failed and has not gone through since, by id (the oldest forgotten beyond a hundred). */
+  private readonly failing = new Map<string, string>();
 
   constructor(
     private readonly pluginId: string,
@@ -58,11 +59,12 @@ export class SubscriberRunner {
     await Promise.all(open.map((subscription) => subscription.close()));
   }
 
-  /** Degraded from a handler's failure until an event is handled again. */
+  /** Degraded while an event whose handler failed waits to be handled again. */
   health(): HealthCheck {
-    if (!this.lastFailure) return { status: 'ok', detail: `subscribed to ${this.patterns.join(', ')}` };
-    const { eventId, message } = this.lastFailure;
-    return { status: 'degraded', detail: `a handler failed on event ${eventId}, to be delivered again: ${message}` };
+    const [first] = this.failing;
+    if (!first) return { status: 'ok', detail: `subscribed to ${this.patterns.join(', ')}` };
+    const [eventId, message] = first;
+    return { status: 'degraded', detail: `${this.failing.size} event(s) to be delivered again; a handler failed on ${eventId}: ${message}` };
   }
 
   private async receive(pattern: string, message: QueueMessage): Promise<void> {
@@ -76,9 +78,11 @@ export class SubscriberRunner {
     );
     try {
       for (const entry of due) await entry.handle(event, { deliveryCount: message.deliveryCount });
-      this.lastFailure = null;
+      this.failing.delete(message.id);
     } catch (error) {
-      this.lastFailure = { at: new Date(), eventId: message.id, message: (error as Error).message };
+      this.failing.delete(message.id);
+      this.failing.set(message.id, (error as Error).message);
+      if (this.failing.size > 100) this.failing.delete(this.failing.keys().next().value!);
       this.logger.warn({ err: error, eventId: message.id, type: message.type, deliveryCount: message.deliveryCount }, 'subscriber failed; the event comes again');
       throw error;
     }
