@@ -60,7 +60,8 @@ async function settled(t: TestKernel, id: number) {
   }
 }
 
-describe('startTestKernel at a chosen time', () => {
+// Each test starts a kernel of its own: under load that alone may take most of the default 30 s.
+describe('startTestKernel at a chosen time', { timeout: 90_000 }, () => {
   let t: TestKernel | undefined;
   afterEach(async () => {
     await t?.destroy();
