@@ -35,7 +35,7 @@ describe('the examples of docs/plugins.md', () => {
     fs.writeFileSync(path.join(PROJECT, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['src', 'test'] }));
     fs.writeFileSync(
       path.join(PROJECT, 'vitest.config.ts'),
-      "import { defineConfig } from 'vitest/config';\nexport default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000, fileParallelism: false } });\n",
+      "import { defineConfig } from 'vitest/config';\nexport default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000, fileParallelism: false } });\n",
     );
   });
 

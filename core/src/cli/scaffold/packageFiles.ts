@@ -58,7 +58,7 @@ export function packageFiles(names: PluginNames, coreSpec: string, coreVersion: 
       text: `import { defineConfig } from 'vitest/config';
 
 // A kernel test starts a real DeployDB on an embedded database: allow it the time.
-export default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 } });
+export default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000 } });
 `,
     },
     { path: '.gitignore', text: 'node_modules/\ndist/\n' },
