@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -307,6 +308,34 @@ async function cuttableProxy(port: string) {
     },
   };
 }
+
+describe('deploydb new', () => {
+  const work = fs.mkdtempSync(`${os.tmpdir()}/deploydb-new-`);
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it('writes a plugin package where --dir says, naming what it wrote and the core it depends on', async () => {
+    const dir = `${work}/gate`;
+    const made = await deploydb(['new', 'promotion', 'ChangeWindow', '--dir', dir, '--core', 'file:/opt/deploydb-core-0.1.0.tgz', '-o', 'json']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.body).toMatchObject({ package: 'deploydb-promotion-change-window', dir, core: 'file:/opt/deploydb-core-0.1.0.tgz' });
+    expect(made.body.files).toEqual(expect.arrayContaining(['package.json', 'src/index.ts', 'test/plugin.test.ts', 'README.md']));
+    expect(fs.readFileSync(`${dir}/src/index.ts`, 'utf8')).toContain("type: 'ChangeWindow'");
+
+    const again = await deploydb(['new', 'promotion', 'ChangeWindow', '--dir', dir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`${dir} already exists and is not an empty folder`);
+  });
+
+  it('refuses an unknown kind or a name that is not one word, writing nothing (exit 2)', async () => {
+    const kind = await deploydb(['new', 'webhook', 'Chat', '--dir', `${work}/w`]);
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toContain('<kind> is one of promotion, subscriber, source, not "webhook"');
+    const name = await deploydb(['new', 'subscriber', 'chat-ops', '--dir', `${work}/c`]);
+    expect(name.code).toBe(2);
+    expect(name.stderr).toContain('<Name> starts with a letter and holds only letters and digits');
+    expect(fs.existsSync(`${work}/w`) || fs.existsSync(`${work}/c`)).toBe(false);
+  });
+});
 
 describe('deploydb token new', () => {
   it('prints a fresh base64url token of 32 random bytes and the auth.tokens entry holding only its sha256', async () => {

@@ -17,16 +17,22 @@ import {
   captureOutput,
   deploydb,
   exitOf,
+  installPackage,
   installTarballs,
   isolatedEnv,
-  pack,
+  run,
+  packAll,
   requireBuilt,
   waitForHealthy,
   type Packed,
+  ROOT,
 } from './support/packProject.js';
+import { ChatServer } from '../examples/subscriber-chat/test/chatServer.js';
 
 const WORKSPACE_PACKAGES = ['core', 'plugins/promotion-manual', 'plugins/promotion-webhook', 'plugins/promotion-jenkins'];
-const PACKAGES = [...WORKSPACE_PACKAGES, 'examples/promotion-soak-time'];
+
+/** The example subscriber, installed and configured beside the promotion plugins. */
+const CHAT = 'deploydb-subscriber-chat';
 
 /** Every promotion plugin, each providing the type named, one promotion of each type in use. */
 const PROMOTION_TYPES: Record<string, string> = {
@@ -35,6 +41,8 @@ const PROMOTION_TYPES: Record<string, string> = {
   '@deploydb/promotion-jenkins': 'JenkinsPromotion',
   'deploydb-promotion-soak-time': 'SoakTime',
 };
+
+let chatUrl = 'http://127.0.0.1:9/hooks';
 
 const deploydbYaml = (manualPackage = '@deploydb/promotion-manual') => `
 server: { host: 127.0.0.1, port: 8080 }     # $PORT overrides
@@ -47,6 +55,8 @@ plugins:
     config: { baseUrl: "http://127.0.0.1:9" }
   - package: "deploydb-promotion-soak-time"
     config: { apiUrl: "http://127.0.0.1:\${PORT:-8080}" }
+  - package: "${CHAT}"
+    config: { webhookUrl: "${chatUrl}", environments: [prod] }
 environments:
   staging: { url: "http://127.0.0.1:9" }
   prod: { description: "Production" }
@@ -60,8 +70,11 @@ pipelines:
     environments:
       - { name: staging, promotions: [soak, health, smoke] }
       - { name: prod, promotions: [approval] }
+  direct:
+    environments: [prod]
 services:
   web: { name: "Web", artifacts: ["com.acme:web"], pipelines: [main] }
+  api: { name: "API", artifacts: ["com.acme:api"], pipelines: [direct] }
 `;
 
 describe('the packed packages, installed in a project outside the repository', () => {
@@ -69,6 +82,7 @@ describe('the packed packages, installed in a project outside the repository', (
   let project: string;
   let packed: Packed[] = [];
   let server: ChildProcess | null = null;
+  let chat: ChatServer | undefined;
 
   beforeAll(async () => {
     requireBuilt(WORKSPACE_PACKAGES);
@@ -77,12 +91,12 @@ describe('the packed packages, installed in a project outside the repository', (
     project = path.join(work, 'project');
     fs.mkdirSync(tarballs);
     fs.mkdirSync(project);
-    const results = [];
-    // One at a time: npm packs write to the shared npm cache.
-    for (const dir of PACKAGES) results.push(await pack(dir, tarballs));
-    packed = results;
+    chat = await new ChatServer().start();
+    chatUrl = chat.url;
+    packed = await packAll(tarballs);
+    const installed = packed.filter((p) => p.name === '@deploydb/core' || p.name === CHAT || p.name in PROMOTION_TYPES);
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'deploydb-pack-check', private: true, type: 'module' }, null, 2));
-    await installTarballs(project, results.map((r) => r.tarball));
+    await installTarballs(project, installed.map((r) => r.tarball));
     fs.writeFileSync(path.join(project, 'deploydb.yaml'), deploydbYaml());
   }, 600_000);
 
@@ -91,12 +105,29 @@ describe('the packed packages, installed in a project outside the repository', (
       server.kill('SIGKILL');
       await exitOf(server, 5_000);
     }
+    await chat?.close();
     if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('packs every publishable package, with one version, each plugin naming core as a peer', () => {
+    const byDir = new Map(packed.map((p) => [p.dir, p]));
+    const expected = ['core', ...['plugins', 'examples'].flatMap((folder) => fs.readdirSync(path.join(ROOT, folder)).map((name) => `${folder}/${name}`))]
+      .filter((dir) => fs.existsSync(path.join(ROOT, dir, 'package.json')));
+    expect([...byDir.keys()].sort()).toEqual(expected.sort());
+    const version = byDir.get('core')!.version;
+    for (const p of packed) {
+      expect(p.version, p.dir).toBe(version);
+      expect(path.basename(p.tarball), p.dir).toBe(`${p.name.replace('@', '').replace('/', '-')}-${version}.tgz`);
+      if (p.dir === 'core') continue;
+      const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, p.dir, 'package.json'), 'utf8'));
+      expect(Object.keys(manifest.peerDependencies ?? {}), p.dir).toContain('@deploydb/core');
+      expect(Object.keys(manifest.dependencies ?? {}), p.dir).not.toContain('@deploydb/core');
+    }
   });
 
   it('packs what a user needs and nothing of the sources', () => {
     const byName = new Map(packed.map((p) => [p.name, p.files]));
-    expect([...byName.keys()]).toEqual(['@deploydb/core', ...Object.keys(PROMOTION_TYPES)]);
+    expect([...byName.keys()]).toEqual(expect.arrayContaining(['@deploydb/core', ...Object.keys(PROMOTION_TYPES)]));
     expect(byName.get('@deploydb/core')).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'bin/deploydb.js']));
     for (const [name, files] of byName) {
       expect(files, name).toContain('package.json');
@@ -108,7 +139,7 @@ describe('the packed packages, installed in a project outside the repository', (
   });
 
   it('installs each plugin next to one copy of core', () => {
-    for (const name of ['@deploydb/core', ...Object.keys(PROMOTION_TYPES)]) {
+    for (const name of ['@deploydb/core', CHAT, ...Object.keys(PROMOTION_TYPES)]) {
       expect(fs.existsSync(path.join(project, 'node_modules', name, 'package.json')), name).toBe(true);
       // A plugin with a core of its own would not share the kernel's types or registry.
       if (name !== '@deploydb/core') expect(fs.existsSync(path.join(project, 'node_modules', name, 'node_modules', '@deploydb', 'core')), name).toBe(false);
@@ -164,8 +195,40 @@ describe('the packed packages, installed in a project outside the repository', (
       ],
     });
 
+    // The installed subscriber posts a prod deployment to the chat.
+    const api = await fetch(`${base}/api/artifacts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ group: 'com.acme', name: 'api', version: '3.1.0', sourceUrl: 'https://ci.acme.test/api/3.1.0' }),
+    });
+    const apiFlow = (await api.json()) as { flows: Array<{ deployments: Array<{ id: number; environment: string }> }> };
+    expect(api.status, JSON.stringify(apiFlow)).toBe(201);
+    const prod = apiFlow.flows[0]!.deployments[0]!;
+    const reported = await fetch(`${base}/api/deployments/${prod.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'COMPLETED' }) });
+    expect(reported.status).toBe(200);
+    expect((await chat!.waitFor(1)).map((p) => p.body)).toEqual([{ text: ':white_check_mark: api: com.acme:api 3.1.0 deployed to prod' }]);
+
     child.kill('SIGTERM');
     const exit = await exitOf(child, 30_000);
     expect(exit, output()).toBe(0);
   }, 120_000);
+
+  // A plugin package written by the installed command outside the repository builds, typechecks
+  // and passes its own tests (one of them in a real kernel) against the packed core, as generated.
+  describe.each(['promotion', 'subscriber', 'source'])('deploydb new %s', (kind) => {
+    it('writes a package that installs, builds and passes its tests as generated', { timeout: 300_000 }, async () => {
+      const dir = path.join(work, `scaffold-${kind}`);
+      const written = await deploydb(project, ['new', kind, 'Gate', '--dir', dir]);
+      expect(written.code, written.stderr).toBe(0);
+      const core = packed.find((p) => p.name === '@deploydb/core')!;
+      // The project installed core from its tarball: the new package depends on the same file.
+      expect(written.stdout).toContain(`@deploydb/core: file:${core.tarball}`);
+      await installPackage(dir);
+      for (const script of ['build', 'typecheck', 'test']) {
+        const result = await run('npm', ['run', script], { cwd: dir, env: isolatedEnv(), timeoutMs: 180_000 });
+        expect(result.code, `npm run ${script} in the ${kind} package:\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`).toBe(0);
+      }
+      expect(fs.existsSync(path.join(dir, 'dist', 'index.js'))).toBe(true);
+    });
+  });
 });

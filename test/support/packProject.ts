@@ -56,23 +56,26 @@ function check(what: string, result: RunResult): RunResult {
   return result;
 }
 
-/** What `npm pack --json` reports about one tarball. */
+/** One tarball written by `npm run pack`. */
 export interface Packed {
+  /** Its folder in the repository, e.g. `plugins/promotion-manual`. */
+  dir: string;
   name: string;
-  filename: string;
+  version: string;
+  /** Absolute path of the tarball. */
+  tarball: string;
+  /** The files in it, as npm reports them. */
   files: string[];
 }
 
 /**
- * Packs the package in `packageDir` (relative to the repository root) into `destination`, as
- * `npm publish` would (its `prepack` script runs, `files` applies).
+ * Runs `npm run pack` (scripts/pack.mjs) into `destination`: every publishable package as `npm
+ * publish` would upload it (its `prepack` script runs, `files` applies), after checking that the
+ * versions are aligned and each plugin names core as a peer dependency.
  */
-export async function pack(packageDir: string, destination: string): Promise<Packed & { tarball: string }> {
-  const result = check(`npm pack in ${packageDir}`, await run(npm, ['pack', '--json', '--pack-destination', destination], { cwd: path.join(ROOT, packageDir) }));
-  // A prepack script's own output comes first on stdout; the JSON report is what follows it.
-  const start = result.stdout.search(/^\[/m);
-  const [report] = JSON.parse(result.stdout.slice(start)) as Array<{ name: string; filename: string; files: Array<{ path: string }> }>;
-  return { name: report!.name, filename: report!.filename, files: report!.files.map((f) => f.path), tarball: path.join(destination, report!.filename) };
+export async function packAll(destination: string): Promise<Packed[]> {
+  const result = check('npm run pack', await run(process.execPath, [path.join(ROOT, 'scripts', 'pack.mjs'), '--out', destination, '--json'], { cwd: ROOT, timeoutMs: 600_000 }));
+  return JSON.parse(result.stdout.slice(result.stdout.search(/^\[/m))) as Packed[];
 }
 
 /**
@@ -85,6 +88,13 @@ export async function installTarballs(project: string, tarballs: string[]): Prom
   if (offline.code === 0) return { offline: true };
   check('npm install', await run(npm, args, { cwd: project }));
   return { offline: false };
+}
+
+/** Installs a package's own dependencies (`npm install` in its folder), from the npm cache when it can. */
+export async function installPackage(dir: string): Promise<void> {
+  const args = ['install', '--no-audit', '--no-fund', '--no-update-notifier'];
+  if ((await run(npm, [...args, '--offline'], { cwd: dir })).code === 0) return;
+  check(`npm install in ${dir}`, await run(npm, args, { cwd: dir }));
 }
 
 /** Runs the project's installed `deploydb` command through npx (never fetching one). */

@@ -1,8 +1,8 @@
 import { checkSchema } from './checkSchema.js';
 import type { LoadedPlugins, PromotionDefinition } from './loadPlugins.js';
 import type { EnvironmentConfig } from './model.js';
-import { entriesInOrder, settingsOf, toEnvironment, toStage, type KeyOrder } from './normalize.js';
-import { joinPointer } from './paths.js';
+import { entriesInOrder, settingsOf, type KeyOrder } from './normalize.js';
+import { joinPointer, splitPointer } from './paths.js';
 import type { Problem } from './problems.js';
 import { TOKEN_HASH_PATTERN, type ConfigFile } from './schema.js';
 import { canonicalTokenHash, tokenHashOf } from './tokenHash.js';
@@ -41,32 +41,42 @@ export function checkModel(input: ModelCheckInput): ModelCheck {
   const result: ModelCheck = { problems: [], settings: new Map(), pluginConfigs: new Map(), queueConfig: undefined };
   const data = record(input.data) ?? {};
   checkPlugins(input, result);
-  checkPromotions(input, result);
+  const hookSettings = checkPromotions(input, result);
   checkEnvironments(data, result.problems);
   checkPipelines(data, result.problems);
   checkServices(data, result.problems);
   checkWebhooks(data, result.problems);
   checkAuth(data, result.problems);
-  checkEnvironmentHooks(input, result);
+  checkEnvironmentHooks(input, hookSettings, result.problems);
   return result;
 }
 
-function checkPlugins({ file, plugins }: ModelCheckInput, result: ModelCheck): void {
-  file.plugins?.forEach((entry, index) => {
+function checkPlugins({ data, plugins }: ModelCheckInput, result: ModelCheck): void {
+  // On the entries as written: another entry's mistake must not keep this one's config unchecked.
+  list(record(data)?.plugins).forEach((written, index) => {
     const definition = plugins.listed[index];
-    if (!definition) return;
-    const checked = checkSchema(definition.configSchema, entry.config, { base: `/plugins/${index}/config` });
+    const config = record(written)?.config ?? {};
+    if (!definition || !record(config)) return;
+    const checked = checkSchema(definition.configSchema, config, { base: `/plugins/${index}/config` });
     if (checked.ok) result.pluginConfigs.set(index, checked.value as Record<string, unknown>);
     else result.problems.push(...checked.problems);
   });
-  if (file.queue && plugins.queue) {
-    const checked = checkSchema(plugins.queue.configSchema, file.queue.config, { base: '/queue/config' });
+  const queueConfig = record(record(data)?.queue)?.config ?? {};
+  if (plugins.queue && record(queueConfig)) {
+    const checked = checkSchema(plugins.queue.configSchema, queueConfig, { base: '/queue/config' });
     if (checked.ok) result.queueConfig = checked.value as Record<string, unknown>;
     else result.problems.push(...checked.problems);
   }
 }
 
-function checkPromotions({ file, plugins }: ModelCheckInput, result: ModelCheck): void {
+/**
+ * Checks each promotion's settings with its plugin's schema. Returns the settings to run the
+ * plugins' `checkEnvironment` hooks on: the valid ones, and of invalid ones what remains valid
+ * once the keys with problems are left out, so that a typo in one key does not hide what the
+ * hook would say about the others.
+ */
+function checkPromotions({ file, plugins }: ModelCheckInput, result: ModelCheck): Map<string, Record<string, unknown>> {
+  const hookSettings = new Map<string, Record<string, unknown>>();
   const available = [...plugins.types.keys()];
   for (const [key, entry] of Object.entries(file.promotions ?? {})) {
     const base = joinPointer('/promotions', key);
@@ -80,10 +90,20 @@ function checkPromotions({ file, plugins }: ModelCheckInput, result: ModelCheck)
       }
       continue;
     }
-    const checked = checkSchema(provider.definition.settingsSchema, settingsOf(entry), { base });
-    if (checked.ok) result.settings.set(key, checked.value as Record<string, unknown>);
-    else result.problems.push(...checked.problems);
+    const settings = settingsOf(entry);
+    const checked = checkSchema(provider.definition.settingsSchema, settings, { base });
+    if (checked.ok) {
+      result.settings.set(key, checked.value as Record<string, unknown>);
+      hookSettings.set(key, checked.value as Record<string, unknown>);
+      continue;
+    }
+    result.problems.push(...checked.problems);
+    const wrong = new Set(checked.problems.map((problem) => splitPointer(problem.pointer.slice(base.length))[0]));
+    const rest = Object.fromEntries(Object.entries(settings).filter(([name]) => !wrong.has(name)));
+    const remaining = checkSchema(provider.definition.settingsSchema, rest, { base });
+    if (remaining.ok) hookSettings.set(key, remaining.value as Record<string, unknown>);
   }
+  return hookSettings;
 }
 
 function checkEnvironments(data: Record<string, unknown>, problems: Problem[]): void {
@@ -201,36 +221,36 @@ interface Application {
   via: string;
 }
 
-function checkEnvironmentHooks({ file, plugins, keyOrder }: ModelCheckInput, result: ModelCheck): void {
-  if (!file.environments || !file.pipelines || !file.promotions) return;
-  const environments = new Map(
-    entriesInOrder(file.environments, keyOrder?.('/environments')).map(([key, entry]) => [key, toEnvironment(key, entry)] as const),
-  );
+function checkEnvironmentHooks({ data, plugins, keyOrder }: ModelCheckInput, hookSettings: ReadonlyMap<string, Record<string, unknown>>, problems: Problem[]): void {
+  // On the sections as written, each entry read for what it holds of the right type: an entry
+  // with a mistake of its own still says where a promotion applies.
+  const written = record(data) ?? {};
+  const environments = new Map(ordered(written.environments, '/environments', keyOrder).map(([key, entry]) => [key, environmentAsWritten(key, entry)] as const));
+  const pipelines = new Map(ordered(written.pipelines, '/pipelines', keyOrder).map(([key, entry]) => [key, stagesAsWritten(entry.environments)] as const));
   const applications: Application[] = [];
-  for (const [key, pipeline] of entriesInOrder(file.pipelines, keyOrder?.('/pipelines'))) {
-    for (const stage of pipeline.environments.map(toStage)) {
+  for (const [key, stages] of pipelines) {
+    for (const stage of stages) {
       const environment = environments.get(stage.name);
       if (!environment) continue;
       for (const promotion of stage.promotions) applications.push({ promotion, environment, via: `pipeline "${key}"` });
     }
   }
-  for (const [key, service] of entriesInOrder(file.services ?? {}, keyOrder?.('/services'))) {
-    for (const name of service.pipelines) {
-      const pipeline = file.pipelines[name];
-      if (!pipeline) continue;
-      for (const stage of pipeline.environments.map(toStage)) {
+  for (const [key, service] of ordered(written.services, '/services', keyOrder)) {
+    for (const [, name] of strings(service.pipelines)) {
+      for (const stage of pipelines.get(name) ?? []) {
         const environment = environments.get(stage.name);
         if (!environment) continue;
-        for (const promotion of service.promotions) applications.push({ promotion, environment, via: `service "${key}"` });
+        for (const [, promotion] of strings(service.promotions)) applications.push({ promotion, environment, via: `service "${key}"` });
       }
     }
   }
+  const promotions = record(written.promotions) ?? {};
 
   const reported = new Set<string>();
   for (const { promotion, environment, via } of applications) {
-    const settings = result.settings.get(promotion);
-    const entry = file.promotions[promotion];
-    const definition: PromotionDefinition | undefined = entry && plugins.types.get(entry.type)?.definition;
+    const settings = hookSettings.get(promotion);
+    const type = record(promotions[promotion])?.type;
+    const definition: PromotionDefinition | undefined = typeof type === 'string' ? plugins.types.get(type)?.definition : undefined;
     if (!settings || !definition?.checkEnvironment) continue;
     let messages: string[];
     try {
@@ -242,13 +262,38 @@ function checkEnvironmentHooks({ file, plugins, keyOrder }: ModelCheckInput, res
       const once = JSON.stringify([promotion, environment.key, message]);
       if (reported.has(once)) continue;
       reported.add(once);
-      result.problems.push({
+      problems.push({
         pointer: joinPointer('/promotions', promotion),
         at: 'key',
         message: `${message} (in environment "${environment.key}", used by ${via})`,
       });
     }
   }
+}
+
+/** A named section's mapping entries as written, in file order. */
+function ordered(section: unknown, pointer: string, keyOrder: KeyOrder | undefined): [string, Record<string, unknown>][] {
+  return entriesInOrder(Object.fromEntries(entries(section)), keyOrder?.(pointer));
+}
+
+/** An environment as written, with the fields that have the right type (the schema reports the rest). */
+function environmentAsWritten(key: string, entry: Record<string, unknown>): EnvironmentConfig {
+  return {
+    key,
+    description: typeof entry.description === 'string' ? entry.description : null,
+    url: typeof entry.url === 'string' && entry.url !== '' ? entry.url : null,
+    hosts: strings(entry.hosts).map(([, host]) => host),
+  };
+}
+
+/** A pipeline's stages as written: a name alone, or a mapping with a name and promotions. */
+function stagesAsWritten(value: unknown): { name: string; promotions: string[] }[] {
+  return list(value).flatMap((stage) => {
+    if (typeof stage === 'string') return [{ name: stage, promotions: [] }];
+    const entry = record(stage);
+    if (!entry || typeof entry.name !== 'string') return [];
+    return [{ name: entry.name, promotions: strings(entry.promotions).map(([, name]) => name) }];
+  });
 }
 
 /** Loopback addresses the server may bind to without authentication. */

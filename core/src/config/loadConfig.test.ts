@@ -162,6 +162,47 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it("reports every stage's problems at once: schema, plugin settings, checkEnvironment, unused promotions, beside a misspelt package", async () => {
+    const source = `server: { port: "eighty" }
+plugins:
+  - package: "@deploydb/promotion-manual"
+    config: { colour: red }
+  - package: "@deploydb/promotion-webhok"
+  - package: "@deploydb/promotion-webhook"
+    conf: {}
+  - package: "@deploydb/promotion-jenkins"
+    config: { baseUrl: "http://jenkins.internal", user: u, token: t, timeout: 0 }
+environments:
+  dev: { description: "Development", colour: blue }
+  prod: { url: "http://prod.internal" }
+promotions:
+  probe: { type: WebhookPromotion, url: /health, timout: 3 }
+  gate: { type: manual, approvers: alice }
+  never-used: { type: JenkinsPromotion, jobs: [], pollInterval: -1 }
+  lost: { type: SomethingElse }
+pipelines:
+  main:
+    environments: [{ name: dev, promotions: [probe] }, { name: prod, promotions: [gate] }, 7]
+services:
+  shop: { name: Shop, artifacts: ["com.acme:shop"], pipelines: [main], promotions: [probe] }
+`;
+    // `lost` has no provider, but the misspelt package may be the one providing it: not a second problem.
+    expect(await problemLines(source)).toEqual([
+      'deploydb.yaml:1:17 server.port: must be an integer, not a string',
+      'deploydb.yaml:4:15 plugins[0].config.colour: unknown key "colour"; no keys are allowed here',
+      'deploydb.yaml:5:14 plugins[1].package: plugin package "@deploydb/promotion-webhok" is not installed: run npm install @deploydb/promotion-webhok',
+      'deploydb.yaml:7:5 plugins[2].conf: unknown key "conf"; allowed keys: package, config',
+      'deploydb.yaml:9:79 plugins[3].config.timeout: must be > 0',
+      'deploydb.yaml:11:38 environments.dev.colour: unknown key "colour"; allowed keys: description, url, hosts',
+      'deploydb.yaml:14:3 promotions.probe: relative url "/health" needs the environment\'s url or hosts (in environment "dev", used by pipeline "main")',
+      'deploydb.yaml:14:50 promotions.probe.timout: unknown key "timout"; allowed keys: url, status, timeout, retries, interval',
+      'deploydb.yaml:15:36 promotions.gate.approvers: must be a list, not a string',
+      'deploydb.yaml:16:47 promotions.never-used.jobs: must not be empty',
+      'deploydb.yaml:16:65 promotions.never-used.pollInterval: must be > 0',
+      'deploydb.yaml:20:92 pipelines.main.environments[2]: must be an environment name or a mapping { name, promotions }, not an integer',
+    ]);
+  });
+
   it('throws a ConfigInvalidError with problems, details and the contract code', async () => {
     const error = await loadError(MINIMAL_YAML.replace('pipelines: [main]', 'pipelines: [devtoprd]'));
     expect(error).toBeInstanceOf(ConfigInvalidError);

@@ -36,7 +36,7 @@ export function deploymentAsOf(row: DeploymentRow, results: readonly PromotionRe
       if (r.settledAt !== null && r.settledAt <= t) return r;
       const status = completed ? 'STARTED' : 'NOT_STARTED';
       if (r.status === status) return r;
-      return { ...r, status, reason: null, actor: null, settledAt: null, updatedAt: completed ?? r.createdAt };
+      return { ...r, status, reason: null, actor: null, nextCheckAt: null, settledAt: null, updatedAt: completed ?? r.createdAt };
     }),
   };
 }

@@ -185,6 +185,8 @@ export async function applyVerdict(scope: CommandScope, state: DeploymentState, 
   if (verdict.status === 'PENDING') {
     await updateResult(scope, result, {
       infoUrl: verdict.infoUrl ?? result.infoUrl,
+      // What it waits for now; an answer without one says it waits for nothing in particular.
+      reason: verdict.reason ?? null,
       evidence,
       state: verdict.state ?? result.state,
       nextCheckAt: verdict.checkAgainIn === undefined ? null : new Date(now.getTime() + verdict.checkAgainIn * 1000),

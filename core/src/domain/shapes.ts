@@ -48,8 +48,13 @@ export const PromotionResultSchema = Type.Object(
     type: Type.String(),
     status: literalUnion(PROMOTION_STATUSES),
     infoUrl: NullableString,
-    reason: NullableString,
+    reason: Type.Union([Type.String(), Type.Null()], {
+      description: 'why it failed or passed; while STARTED, what the promotion is waiting for (e.g. "waiting until 08:00"), when its plugin said',
+    }),
     actor: NullableString,
+    nextEvaluationAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'while STARTED, when the kernel will ask the plugin again; null when settled, or when it waits for a report',
+    }),
     evidence: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
       description: "what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals",
     }),

@@ -27,6 +27,7 @@ export function promotionResultView(row: PromotionResultRow): PromotionResult {
     infoUrl: row.infoUrl,
     reason: row.reason,
     actor: row.actor,
+    nextEvaluationAt: row.status === 'STARTED' && row.nextCheckAt ? iso(row.nextCheckAt) : null,
     evidence: row.evidence,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),

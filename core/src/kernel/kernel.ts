@@ -65,7 +65,13 @@ export interface KernelOptions {
   env?: NodeJS.ProcessEnv;
   /** Replaces the logger made from `logging.level` (tests pass a silent one). */
   logger?: Logger;
+  /** The clock of the ledger, leases and due times, and of plugins unless `pluginClock` is given. */
   clock?: Clock;
+  /**
+   * The clock plugins see (their context's, `coreServices.clock`, each evaluation's): a test sets
+   * it to run a plugin at a chosen time of day while the ledger keeps `clock`.
+   */
+  pluginClock?: Clock;
   /** Listen for HTTP (default true). Without, use `kernel.app.request(...)` in-process. */
   listen?: boolean;
   /** Overrides `server.port` (0: any free port). */
@@ -93,6 +99,7 @@ export class Kernel {
   private authenticator: Authenticator;
   private lifecycle: Lifecycle | null = null;
   private readonly clock: Clock;
+  private readonly pluginClock: Clock;
   readonly logger: Logger;
 
   // What the parts make, each set by the part that starts it (see parts()).
@@ -135,6 +142,7 @@ export class Kernel {
     this.configuration = config;
     this.logger = logger;
     this.clock = options.clock ?? systemClock;
+    this.pluginClock = options.pluginClock ?? this.clock;
     this.authenticator = new Authenticator(config.auth?.tokens ?? null);
   }
 
@@ -320,7 +328,7 @@ export class Kernel {
     };
     const metrics = new Metrics({ countDeployments: () => reads.countByStatus(), dora: () => dora.report(this.current.index, {}, lastMonth()) });
     const triggers = new TriggerService({ ledger, db, clock });
-    const worker = new PromotionWorker({ db, ledger, snapshots: this.snapshots, plugins: registry, clock, logger: logger.child({ component: 'promotions' }) });
+    const worker = new PromotionWorker({ db, ledger, snapshots: this.snapshots, plugins: registry, clock, pluginClock: this.pluginClock, logger: logger.child({ component: 'promotions' }) });
     // The same whatever the configuration: made once.
     const asyncapi = asyncApiDocument({ version: VERSION, license: LICENSE });
     const messaging = () => this.messaging;
@@ -354,7 +362,7 @@ export class Kernel {
     const httpClient = createHttpClient();
     const core = new Map<string, CoreServiceFactory>([
       [coreServices.logger.id, (plugin) => ({ value: logger.child({ plugin: plugin.packageName }) })],
-      [coreServices.clock.id, () => ({ value: clock })],
+      [coreServices.clock.id, () => ({ value: this.pluginClock })],
       [coreServices.ledger.id, () => ({ value: ledgerReadOnly })],
       [coreServices.httpClient.id, () => ({ value: httpClient })],
       [
@@ -374,7 +382,7 @@ export class Kernel {
       services,
       registry,
       logger,
-      clock,
+      clock: this.pluginClock,
       installationId: this.installation,
       queue: () => this.messaging.queue,
       commands: (pluginId) => sourceCommands({ pluginId, ledger, reads, routes: coreRoutes, writeAudit, clock, logger: logger.child({ component: 'source' }) }),

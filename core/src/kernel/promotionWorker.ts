@@ -14,7 +14,10 @@ export interface PromotionWorkerOptions {
   ledger: Ledger;
   snapshots: ConfigSnapshots;
   plugins: PromotionPlugins;
+  /** Due times and leases are read on this clock, the ledger's. */
   clock: Clock;
+  /** The clock handed to plugins in each evaluation (default `clock`). */
+  pluginClock?: Clock;
   logger: Logger;
   /** How often to look for due results when nothing wakes the worker (ms). */
   pollMs?: number;
@@ -124,7 +127,7 @@ export class PromotionWorker {
       const timeout = setTimeout(() => abort.abort(new Error(`evaluation took longer than ${timeoutSeconds} s`)), timeoutSeconds * 1000);
       try {
         verdict = await Promise.race([
-          Promise.resolve(plugin.evaluate({ ...target, attempt: row.attempts, state: row.state ?? null, signal: abort.signal, logger: log, clock })),
+          Promise.resolve(plugin.evaluate({ ...target, attempt: row.attempts, state: row.state ?? null, signal: abort.signal, logger: log, clock: this.options.pluginClock ?? clock })),
           new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true })),
         ]);
       } finally {

@@ -18,7 +18,8 @@ export type Evidence = Record<string, unknown>;
  * A plugin's answer about one promotion result.
  * - `SUCCESS` / `FAILED` settle it (FAILED needs a reason).
  * - `PENDING` leaves it STARTED: with `checkAgainIn` (seconds) the kernel evaluates it again
- *   then; without, it waits for a report over the API.
+ *   then (the result's `nextEvaluationAt`); without, it waits for a report over the API. Its
+ *   `reason` says what it waits for and is shown on the result until the next answer.
  */
 export type Verdict =
   | { status: 'SUCCESS'; infoUrl?: string | null; reason?: string | null; evidence?: Evidence }
@@ -26,6 +27,8 @@ export type Verdict =
   | {
       status: 'PENDING';
       checkAgainIn?: number;
+      /** What the promotion waits for, e.g. "waiting until 08:00"; shown as the result's `reason` while it waits. */
+      reason?: string | null;
       /** Kept for the next evaluation of this result (e.g. a Jenkins queue item URL). JSON only. */
       state?: unknown;
       infoUrl?: string | null;

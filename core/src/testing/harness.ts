@@ -11,6 +11,7 @@ import type { Clock } from '../plugin-api/clock.js';
 import type { EventStreamOptions } from '../events/stream/eventStreamHub.js';
 import { serviceUrls } from './services.js';
 import { silentLogger } from './silentLogger.js';
+import { StartingClock } from './clockStartingAt.js';
 
 export interface TestKernelOptions {
   /** deploydb.yaml as text. `database` and `server` are filled in by the harness unless given. */
@@ -25,7 +26,21 @@ export interface TestKernelOptions {
    */
   services?: ReadonlyArray<readonly [ServiceRef<any>, unknown]>;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The clock of everything, the ledger included: the times it records, and when results fall
+   * due. To run plugins at a chosen time while the ledger keeps real time, use `startAt` or
+   * `pluginClock` instead.
+   */
   clock?: Clock;
+  /**
+   * The time plugins see when the kernel is ready: their clock reads this instant while the kernel
+   * starts and, from the moment `startTestKernel` resolves, moves on at the machine's pace. A
+   * plugin is tested at a chosen time of day (a change window, business hours) with nothing else
+   * shifted: the ledger keeps the machine's time. Ignored when `pluginClock` is given.
+   */
+  startAt?: Date | string;
+  /** The clock plugins see, e.g. a `ManualClock` the test moves; the ledger keeps `clock`. */
+  pluginClock?: Clock;
   /** Listen on a free loopback port (default true); otherwise call `request` in-process only. */
   listen?: boolean;
   /** Keep the same folder / database as an earlier kernel (to test a restart). */
@@ -69,6 +84,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
 
   const configPath = path.join(dir, 'deploydb.yaml');
   fs.writeFileSync(configPath, withDefaults(options.config, databaseUrl));
+  const startingClock = options.startAt === undefined ? undefined : new StartingClock(options.startAt);
   let kernel: Kernel;
   try {
     kernel = await Kernel.start({
@@ -77,6 +93,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
       plugins: options.plugins,
       services: options.services,
       clock: options.clock,
+      pluginClock: options.pluginClock ?? startingClock,
       listen: options.listen ?? true,
       port: 0,
       logger: options.logger ?? silentLogger,
@@ -89,6 +106,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
     }
     throw error;
   }
+  startingClock?.go();
   const url = kernel.url;
   const request = async (method: string, urlPath: string, body?: unknown, extra: { token?: string; headers?: Record<string, string> } = {}) => {
     const headers: Record<string, string> = { ...extra.headers };

@@ -9,3 +9,4 @@ export { evaluationContext, reportContext, type ContextOptions } from './promoti
 export { startTestKernel, createTestDatabase, dropTestDatabase, type TestKernel, type TestKernelOptions, type TestResponse } from './harness.js';
 export { silentLogger } from './silentLogger.js';
 export { ManualClock } from './manualClock.js';
+export { clockStartingAt, StartingClock } from './clockStartingAt.js';

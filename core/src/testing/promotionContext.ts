@@ -34,6 +34,8 @@ export function evaluationContext<S>(type: string, options: ContextOptions<S>): 
     infoUrl: null,
     reason: null,
     actor: null,
+    // Being evaluated: it was due now.
+    nextEvaluationAt: at,
     evidence: null,
     createdAt: at,
     updatedAt: at,

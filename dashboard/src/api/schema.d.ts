@@ -693,8 +693,11 @@ export interface components {
             type: string;
             status: "NOT_STARTED" | "STARTED" | "SUCCESS" | "FAILED";
             infoUrl: string | null;
+            /** @description why it failed or passed; while STARTED, what the promotion is waiting for (e.g. "waiting until 08:00"), when its plugin said */
             reason: string | null;
             actor: string | null;
+            /** @description while STARTED, when the kernel will ask the plugin again; null when settled, or when it waits for a report */
+            nextEvaluationAt: string | null;
             /** @description what the plugin's evaluations found: HTTP statuses, build URLs, per-host outcomes, approvals */
             evidence: {
                 [key: string]: unknown;

@@ -65,7 +65,7 @@ export async function evaluateSoak(context: EvaluationContext<SoakSettings>, loo
   if (remainingMs <= 0) return { status: 'SUCCESS', evidence };
   const state: SoakState = { completedAt: evidence.completedAt };
   // Rounded up: asked again a little late rather than a little early, which would cost a round.
-  return { status: 'PENDING', checkAgainIn: Math.ceil(remainingMs / 1000), state, evidence };
+  return { status: 'PENDING', checkAgainIn: Math.ceil(remainingMs / 1000), reason: `soaking until ${evidence.passesAt}`, state, evidence };
 }
 
 /**

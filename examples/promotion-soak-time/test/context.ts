@@ -40,7 +40,7 @@ export function deployment(overrides: Partial<Deployment> & { version?: string }
     reason: null,
     statusAt: COMPLETED_AT,
     promotions: [
-      { id: 11, promotion: 'soak', type: 'SoakTime', status: 'STARTED', infoUrl: null, reason: null, actor: null, evidence: null, createdAt, updatedAt: COMPLETED_AT },
+      { id: 11, promotion: 'soak', type: 'SoakTime', status: 'STARTED', infoUrl: null, reason: null, actor: null, nextEvaluationAt: COMPLETED_AT, evidence: null, createdAt, updatedAt: COMPLETED_AT },
     ],
     createdAt,
     updatedAt: COMPLETED_AT,

@@ -21,6 +21,7 @@ describe('SoakTime evaluate', () => {
     expect(verdict).toEqual({
       status: 'PENDING',
       checkAgainIn: 600,
+      reason: `soaking until ${at(COMPLETED_AT, 600)}`,
       state: { completedAt: COMPLETED_AT },
       evidence: { completedAt: COMPLETED_AT, passesAt: at(COMPLETED_AT, 600), seconds: 600, replacementChecked: false },
     });

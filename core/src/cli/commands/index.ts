@@ -6,6 +6,7 @@ import { deploymentCommands } from './deployment.js';
 import { diffCommand } from './diff.js';
 import { doraCommand } from './dora.js';
 import { historyCommand } from './history.js';
+import { newCommand } from './new.js';
 import { rollbackCommand } from './rollback.js';
 import { serverCommands } from './server.js';
 import { statusCommand } from './status.js';
@@ -29,4 +30,5 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   deployCommands,
   rollbackCommand,
   tokenCommands,
+  newCommand,
 ];
