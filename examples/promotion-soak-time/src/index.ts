@@ -3,35 +3,32 @@
  * run for `seconds` after it became COMPLETED, and fails if a newer deployment of the same
  * service replaced it in its environment before then.
  */
-import { definePlugin, type PluginDefinition } from '@deploydb/core';
-import { currentDeploymentOverHttp } from './currentDeployment.js';
-import { configSchema, resolveConfig, settingsSchema } from './schema.js';
+import { coreServices, definePromotionPlugin, type PluginDefinition } from '@deploydb/core';
+import { currentDeploymentFromLedger } from './currentDeployment.js';
+import { configSchema, settingsSchema } from './schema.js';
 import { evaluateSoak } from './soak.js';
 
-export { settingsSchema, configSchema, resolveConfig, CONFIG_DEFAULTS, type SoakSettings, type SoakConfig, type SoakConfigInput } from './schema.js';
+export { settingsSchema, configSchema, type SoakSettings } from './schema.js';
 export { evaluateSoak, type SoakState, type SoakEvidence } from './soak.js';
-export { currentDeploymentOverHttp, type CurrentDeploymentLookup } from './currentDeployment.js';
+export { currentDeploymentFromLedger, type CurrentDeploymentLookup } from './currentDeployment.js';
 
 /**
  * The plugin: `type: SoakTime`, decided by time alone, so not reportable over the API. Typed as a
  * plain `PluginDefinition` so that the published declarations name only `@deploydb/core`, not the
  * schema library behind it.
  */
-const soakTime: PluginDefinition = definePlugin({
+const soakTime: PluginDefinition = definePromotionPlugin({
   id: 'deploydb-promotion-soak-time',
-  kind: 'promotion',
   type: 'SoakTime',
   configSchema,
   settingsSchema,
-  create: ({ config, logger }) => {
-    const resolved = resolveConfig(config);
-    const lookup = resolved.apiUrl === null ? null : currentDeploymentOverHttp({ ...resolved, apiUrl: resolved.apiUrl });
-    if (lookup === null) {
-      logger.warn('SoakTime has no config.apiUrl: a deployment replaced during its soak time will not fail it');
-    }
+  // What runs where: read from the ledger, so a newer deployment that replaced this one is seen.
+  deps: { ledger: coreServices.ledger },
+  create: ({ deps }) => {
+    const lookup = currentDeploymentFromLedger(deps.ledger);
     return {
-      // One evaluation is at most one API request.
-      evaluationTimeout: resolved.timeout + 5,
+      // One evaluation is one read of the ledger.
+      evaluationTimeout: 15,
       evaluate: (context) => evaluateSoak(context, lookup),
     };
   },

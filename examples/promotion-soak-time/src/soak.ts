@@ -14,7 +14,7 @@ export type SoakEvidence = {
   /** When the soak ends. */
   passesAt: string;
   seconds: number;
-  /** False when the plugin has no `apiUrl` and so cannot see a newer deployment. */
+  /** False when evaluated without a way to look the current deployment up (`evaluateSoak(context, null)`). */
   replacementChecked: boolean;
   /** The deployment that took this one's place before the soak ended, when one did. */
   replacedBy?: { deploymentId: number; artifact: string; status: string; createdAt: string; updatedAt: string };

@@ -1,83 +1,51 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentDeploymentOverHttp } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { LedgerService, ServiceInEnvironment } from '@deploydb/core';
+import { currentDeploymentFromLedger } from '../src/index.js';
 import { deployment } from './context.js';
 
-/** A stand-in for DeployDB's API: answers what `answer` says, and remembers each request. */
-function fakeApi() {
-  const requests: Array<{ url: string; authorization: string | undefined }> = [];
-  let answer: (url: string) => { status: number; body?: unknown } | 'hang' = () => ({ status: 200, body: [] });
-  const server = http.createServer((req, res) => {
-    requests.push({ url: req.url ?? '', authorization: req.headers.authorization });
-    const reply = answer(req.url ?? '');
-    if (reply === 'hang') return;
-    res.writeHead(reply.status, { 'content-type': 'application/json' });
-    res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
-  });
-  return {
-    server,
-    requests,
-    answer: (fn: typeof answer) => void (answer = fn),
-    url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+/** A ledger that answers `environments` for every service, remembering what it was asked. */
+function ledgerAnswering(environments: ServiceInEnvironment[] | Error) {
+  const asked: string[] = [];
+  const ledger: Pick<LedgerService, 'serviceAcross'> = {
+    serviceAcross: async (service) => {
+      asked.push(service);
+      if (environments instanceof Error) throw environments;
+      return environments;
+    },
   };
+  return { ledger, asked };
 }
 
-describe('currentDeploymentOverHttp', () => {
-  const api = fakeApi();
-  beforeAll(() => new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve)));
-  afterAll(() => {
-    api.server.closeAllConnections();
-    return new Promise<void>((resolve) => api.server.close(() => resolve()));
-  });
-  const signal = () => new AbortController().signal;
-  const lookup = (overrides: { token?: string | null; timeout?: number; apiUrl?: string } = {}) =>
-    currentDeploymentOverHttp({ apiUrl: api.url(), token: 'reader-secret', timeout: 5, ...overrides });
+const signal = () => new AbortController().signal;
 
-  it("reads the service's environments with the token and answers the environment's current deployment", async () => {
+describe('currentDeploymentFromLedger', () => {
+  it("reads the service across its environments and answers that environment's current deployment", async () => {
     const current = deployment({ id: 12 });
-    api.answer(() => ({ status: 200, body: [{ environment: 'staging', current: null, inFlight: null }, { environment: 'prod', current, inFlight: null }] }));
-    expect(await lookup()({ service: 'web app', environment: 'prod' }, signal())).toEqual(current);
-    expect(api.requests.at(-1)).toEqual({ url: '/api/services/web%20app/environments', authorization: 'Bearer reader-secret' });
+    const { ledger, asked } = ledgerAnswering([
+      { environment: 'staging', current: null, inFlight: null },
+      { environment: 'prod', current, inFlight: null },
+    ]);
+    expect(await currentDeploymentFromLedger(ledger)({ service: 'web', environment: 'prod' }, signal())).toEqual(current);
+    expect(asked).toEqual(['web']);
   });
 
-  it('sends no authorization without a token', async () => {
-    api.answer(() => ({ status: 200, body: [] }));
-    await lookup({ token: null })({ service: 'web', environment: 'prod' }, signal());
-    expect(api.requests.at(-1)?.authorization).toBeUndefined();
+  it('answers null when nothing is current there, or the environment or service is unknown', async () => {
+    const { ledger } = ledgerAnswering([{ environment: 'prod', current: null, inFlight: null }]);
+    expect(await currentDeploymentFromLedger(ledger)({ service: 'web', environment: 'prod' }, signal())).toBeNull();
+    expect(await currentDeploymentFromLedger(ledger)({ service: 'web', environment: 'qa' }, signal())).toBeNull();
+    expect(await currentDeploymentFromLedger(ledgerAnswering([]).ledger)({ service: 'gone', environment: 'prod' }, signal())).toBeNull();
   });
 
-  it('answers null when nothing is current there, or the environment or service is no longer configured', async () => {
-    api.answer(() => ({ status: 200, body: [{ environment: 'prod', current: null, inFlight: deployment() }] }));
-    expect(await lookup()({ service: 'web', environment: 'prod' }, signal())).toBeNull();
-    expect(await lookup()({ service: 'web', environment: 'qa' }, signal())).toBeNull();
-    api.answer(() => ({ status: 404, body: { error: { code: 'not_found', message: 'service "web" not found' } } }));
-    expect(await lookup()({ service: 'web', environment: 'prod' }, signal())).toBeNull();
+  it('throws when the ledger cannot be read, so the evaluation is tried again', async () => {
+    const { ledger } = ledgerAnswering(new Error('the database does not answer'));
+    await expect(currentDeploymentFromLedger(ledger)({ service: 'web', environment: 'prod' }, signal())).rejects.toThrow('the database does not answer');
   });
 
-  it('throws, naming the token, when DeployDB refuses it', async () => {
-    api.answer(() => ({ status: 401, body: { error: { code: 'unauthorized', message: 'unknown token' } } }));
-    await expect(lookup()({ service: 'web', environment: 'prod' }, signal())).rejects.toThrow(
-      /answered 401 to GET \/api\/services\/web\/environments \(the plugin config `token` needs role read\)/,
-    );
-  });
-
-  it('throws when DeployDB does not answer in time', async () => {
-    api.answer(() => 'hang');
-    await expect(lookup({ timeout: 0.2 })({ service: 'web', environment: 'prod' }, signal())).rejects.toThrow(/did not answer GET/);
-  });
-
-  it('throws when DeployDB is not there', async () => {
-    await expect(lookup({ apiUrl: 'http://127.0.0.1:9' })({ service: 'web', environment: 'prod' }, signal())).rejects.toThrow(
-      /DeployDB's API at http:\/\/127.0.0.1:9 did not answer/,
-    );
-  });
-
-  it('stops when the evaluation is aborted', async () => {
-    api.answer(() => 'hang');
+  it('does not read once the evaluation was aborted', async () => {
+    const { ledger, asked } = ledgerAnswering([]);
     const abort = new AbortController();
-    const pending = lookup()({ service: 'web', environment: 'prod' }, abort.signal);
-    abort.abort(new Error('DeployDB is stopping'));
-    await expect(pending).rejects.toThrow('DeployDB is stopping');
+    abort.abort(new Error('stopping'));
+    await expect(currentDeploymentFromLedger(ledger)({ service: 'web', environment: 'prod' }, abort.signal)).rejects.toThrow('stopping');
+    expect(asked).toEqual([]);
   });
 });

@@ -5,24 +5,20 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestKernel, type TestKernel } from '@deploydb/core/testing';
 import soakTime from '../src/index.js';
-import { startForwarder, type Forwarder } from './forwarder.js';
 
 const PACKAGE = 'deploydb-promotion-soak-time';
 const CI = 'ci-secret';
-const READER = 'reader-secret';
 
 /**
  * `web` soaks 1 s in staging before prod; `api` soaks 3 s in staging, long enough for a newer
- * version to replace it meanwhile. The plugin reads DeployDB's API with a read-only token.
+ * version to replace it meanwhile. The plugin reads the ledger it depends on.
  */
-const config = (apiUrl: string, seconds = '1') => `
+const config = (seconds = '1') => `
 plugins:
   - package: "${PACKAGE}"
-    config: { apiUrl: "${apiUrl}", token: "${READER}", timeout: 5 }
 auth:
   tokens:
     - { name: ci, token: "${CI}", roles: [ci] }
-    - { name: soak, token: "${READER}", roles: [read] }
 environments:
   staging: { description: "Staging" }
   prod: { description: "Production" }
@@ -43,17 +39,13 @@ services:
 `;
 
 describe('SoakTime in a running DeployDB', () => {
-  let forwarder: Forwarder;
   let t: TestKernel;
 
   beforeAll(async () => {
-    forwarder = await startForwarder();
-    t = await startTestKernel({ config: config(forwarder.url), database: 'embedded', plugins: { [PACKAGE]: soakTime } });
-    forwarder.forwardTo(t.url!);
+    t = await startTestKernel({ config: config(), database: 'embedded', plugins: { [PACKAGE]: soakTime } });
   });
   afterAll(async () => {
     await t?.destroy();
-    await forwarder?.close();
   });
 
   const call = async (method: string, path: string, body: unknown, expected: number) => {
@@ -137,7 +129,7 @@ describe('SoakTime in a running DeployDB', () => {
 describe('SoakTime settings in deploydb.yaml', () => {
   it('refuses a soak shorter than a second, and unknown keys', async () => {
     const marker = `# settings check ${randomUUID()}`;
-    const bad = `${marker}\n${config('http://127.0.0.1:8080', '0')}`.replace('soak-long: { type: SoakTime, seconds: 3 }', 'soak-long: { type: SoakTime, second: 3 }');
+    const bad = `${marker}\n${config('0')}`.replace('soak-long: { type: SoakTime, seconds: 3 }', 'soak-long: { type: SoakTime, second: 3 }');
     try {
       const start = startTestKernel({ config: bad, database: 'embedded', plugins: { [PACKAGE]: soakTime } });
       await expect(start).rejects.toMatchObject({ code: 'config_invalid' });

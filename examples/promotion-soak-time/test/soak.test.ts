@@ -154,22 +154,21 @@ describe('the SoakTime plugin', () => {
     };
     return { log, warnings };
   };
-  const create = async (config: Record<string, unknown>, log: Logger) => {
+  const create = async (log: Logger, current: Deployment | null = null) => {
     if (soakTime.kind !== 'promotion') throw new Error('not a promotion plugin');
-    return (await soakTime.create({ config, logger: log, clock: new ManualClock(), configDir: '.', deps: {} })) as PromotionPluginInstance<SoakSettings>;
+    const ledger = { serviceAcross: async () => [{ environment: 'staging', current, inFlight: null }] };
+    return (await soakTime.create({ config: {}, logger: log, clock: new ManualClock(), configDir: '.', deps: { ledger } as never })) as PromotionPluginInstance<SoakSettings>;
   };
 
-  it('provides type SoakTime and is not reportable', async () => {
-    expect(soakTime).toMatchObject({ $$type: '@deploydb/plugin', kind: 'promotion', type: 'SoakTime', id: 'deploydb-promotion-soak-time' });
-    const instance = await create({ apiUrl: 'http://127.0.0.1:8080', token: 't', timeout: 10 }, logger().log);
+  it('provides type SoakTime, depends on the ledger, and is not reportable', async () => {
+    expect(soakTime).toMatchObject({ $$type: '@deploydb/plugin', kind: 'promotion', type: 'SoakTime', id: 'deploydb-promotion-soak-time', deps: { ledger: { id: 'core.ledger' } } });
+    const instance = await create(logger().log);
     expect(instance.reporting).toBeUndefined();
     expect(instance.evaluationTimeout).toBe(15);
   });
 
-  it('warns at start that without apiUrl a replacement goes unnoticed', async () => {
-    const { log, warnings } = logger();
-    const instance = await create({}, log);
-    expect(warnings).toEqual(['SoakTime has no config.apiUrl: a deployment replaced during its soak time will not fail it']);
-    expect(await instance.evaluate(evaluationContext({ seconds: 5 }))).toMatchObject({ status: 'PENDING', checkAgainIn: 5, evidence: { replacementChecked: false } });
+  it('checks for a replacement in the ledger it depends on', async () => {
+    const instance = await create(logger().log);
+    expect(await instance.evaluate(evaluationContext({ seconds: 5 }))).toMatchObject({ status: 'PENDING', checkAgainIn: 5, evidence: { replacementChecked: true } });
   });
 });
