@@ -43,8 +43,10 @@ export class DeployDbError extends Error {
     readonly details: ErrorDetail[] = [],
     /** Extra top-level fields of the error body, e.g. `existingId`. */
     readonly extra: Record<string, unknown> = {},
+    /** The error this one explains (kept as `cause`, for logs). */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'DeployDbError';
   }
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPluginDefinition, PLUGIN_API_VERSION, SUPPORTED_PLUGIN_API_VERSIONS, type PluginDefinition } from '../plugin-api/definePlugin.js';
+import { DeployDbError } from '../errors.js';
 
 /**
  * Imports a plugin package named in deploydb.yaml and checks it is one: found from the
@@ -16,16 +17,16 @@ export async function importPlugin(name: string, configDir: string): Promise<Plu
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(name)) {
-      throw new Error(`plugin package "${name}" is not installed: run npm install ${name}`, { cause: error });
+      throw new DeployDbError('config_invalid', `plugin package "${name}" is not installed: run npm install ${name}`, [], {}, { cause: error });
     }
-    throw new Error(`plugin package "${name}" failed to load: ${(error as Error).message}`, { cause: error });
+    throw new DeployDbError('config_invalid', `plugin package "${name}" failed to load: ${(error as Error).message}`, [], {}, { cause: error });
   }
   const plugin = module.default;
   if (!isPluginDefinition(plugin)) {
-    throw new Error(`package "${name}" is not a DeployDB plugin: its default export must be made with definePlugin from @deploydb/core`);
+    throw new DeployDbError('config_invalid', `package "${name}" is not a DeployDB plugin: its default export must be made with definePlugin from @deploydb/core`);
   }
   if (!SUPPORTED_PLUGIN_API_VERSIONS.includes(plugin.apiVersion)) {
-    throw new Error(`plugin "${name}" speaks plugin API ${plugin.apiVersion}; this DeployDB speaks ${PLUGIN_API_VERSION} (and loads ${SUPPORTED_PLUGIN_API_VERSIONS.join(', ')})`);
+    throw new DeployDbError('config_invalid', `plugin "${name}" speaks plugin API ${plugin.apiVersion}; this DeployDB speaks ${PLUGIN_API_VERSION} (and loads ${SUPPORTED_PLUGIN_API_VERSIONS.join(', ')})`);
   }
   return plugin;
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../plugin-api/logger.js';
 import type { QueueMessage, QueueProvider, Subscription } from '../plugin-api/queue.js';
 import type { EventSubscription } from '../plugin-api/subscriber.js';
 import { assertPattern, subjectMatches } from '../plugin-api/subjects.js';
+import { DeployDbError } from '../errors.js';
 
 /** The prefix of every outbound event type; subscriber patterns are relative to it. */
 const EVENT_PREFIX = 'deploydb.';
@@ -44,7 +45,7 @@ export class SubscriberRunner {
     const patterns = entries.flatMap((entry) => entry.events.map((pattern) => `${EVENT_PREFIX}${pattern}`));
     for (const pattern of patterns) assertPattern(pattern);
     this.patterns = [...new Set(patterns)];
-    if (entries.some((entry) => typeof entry.handle !== 'function')) throw new Error(`subscriber "${pluginId}": every subscription needs a handle function`);
+    if (entries.some((entry) => typeof entry.handle !== 'function')) throw new DeployDbError('config_invalid', `subscriber "${pluginId}": every subscription needs a handle function`);
   }
 
   async start(): Promise<void> {
