@@ -10,6 +10,13 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  */
 export const BROKER_OUTAGE_TESTS = ['plugins/queue-nats/test/**/*.test.ts', 'plugins/queue-redis/test/**/*.test.ts', 'test/bus.outage.test.ts', 'test/bus.crash.test.ts'];
 
+/**
+ * Tests that install packages outside the repository (a fresh clone's `npm install`, the packed
+ * tarballs, generated plugin packages): they wait mostly on npm, so they run beside the outage
+ * tests, whose files mostly wait on brokers (`npm test` runs them at once, after everything else).
+ */
+export const PACKAGE_TESTS = ['test/pack.plugins.test.ts', 'test/cli.process.test.ts'];
+
 export const ALL_TESTS = ['core/src/**/*.test.ts', 'plugins/*/src/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'dashboard/test/**/*.test.ts', 'test/**/*.test.ts'];
 
 export const shared: ViteUserConfig = {

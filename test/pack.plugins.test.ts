@@ -54,7 +54,6 @@ plugins:
   - package: "@deploydb/promotion-jenkins"
     config: { baseUrl: "http://127.0.0.1:9" }
   - package: "deploydb-promotion-soak-time"
-    config: { apiUrl: "http://127.0.0.1:\${PORT:-8080}" }
   - package: "${CHAT}"
     config: { webhookUrl: "${chatUrl}", environments: [prod] }
 environments:
@@ -215,7 +214,8 @@ describe('the packed packages, installed in a project outside the repository', (
 
   // A plugin package written by the installed command outside the repository builds, typechecks
   // and passes its own tests (one of them in a real kernel) against the packed core, as generated.
-  describe.each(['promotion', 'subscriber', 'source'])('deploydb new %s', (kind) => {
+  // The three kinds at once: each waits mostly on npm.
+  describe.concurrent.each(['promotion', 'subscriber', 'source'])('deploydb new %s', (kind) => {
     it('writes a package that installs, builds and passes its tests as generated', { timeout: 300_000 }, async () => {
       const dir = path.join(work, `scaffold-${kind}`);
       const written = await deploydb(project, ['new', kind, 'Gate', '--dir', dir]);

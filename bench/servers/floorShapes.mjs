@@ -33,6 +33,8 @@ const resultOf = (p) => ({
   infoUrl: p.info_url,
   reason: p.reason,
   actor: p.actor,
+  // The history's promotions are manual: they wait for a report, never for another evaluation.
+  nextEvaluationAt: null,
   evidence: p.evidence,
   createdAt: iso(p.created_at),
   updatedAt: iso(p.updated_at),

@@ -87,9 +87,12 @@ export class PluginHost {
     await lifecycle?.stop();
   }
 
+  /** Each running plugin's health check, named after its package; the queue provider's is `queue`, as the embedded queue's. */
   healthProbes(): Record<string, HealthProbe> {
     return Object.fromEntries(
-      [...this.lifecycles.values()].flatMap((lifecycle) => lifecycle.running.filter((part) => part.health).map((part) => [part.name, () => part.health!()])),
+      [...this.lifecycles].flatMap(([which, lifecycle]) =>
+        lifecycle.running.filter((part) => part.health).map((part) => [which === 'queue' ? 'queue' : part.name, () => part.health!()]),
+      ),
     );
   }
 
