@@ -185,6 +185,11 @@ function PromotionCard({
       <p class="muted small">
         {result.status === 'NOT_STARTED' ? 'Starts when the deployment is reported completed.' : <>Last change <Ago iso={result.updatedAt} /></>}
         {result.actor ? <> · by {result.actor}</> : null}
+        {result.nextEvaluationAt ? (
+          <>
+            {' · '}checked again at <At iso={result.nextEvaluationAt} />
+          </>
+        ) : null}
         {result.infoUrl ? (
           <>
             {' · '}
