@@ -13,5 +13,5 @@ export interface PgbenchFigure {
 export declare function pgbench(
   databaseUrl: string,
   statement: { text: string; values: StatementValue[] },
-  options: { seconds: number; clients?: number; threads?: number },
+  options: { seconds: number; clients?: number; threads?: number; session?: string },
 ): Promise<PgbenchFigure>;

@@ -7,10 +7,11 @@ import path from 'node:path';
  * A statement's rate in PostgreSQL alone: `pgbench` with a custom script of that one statement,
  * 20 clients, prepared mode (as the floor's named statements). `values` are the statement's
  * $1..$n: a string, number or array is passed with -D; null is written in as NULL; `{ random: [low,
- * high] }` is drawn per execution (a registration's version must be new each time).
+ * high] }` is drawn per execution (a registration's version must be new each time). `session`:
+ * PostgreSQL session settings (as `PGOPTIONS`), the floor's own (`FLOOR_SESSION`).
  * Answers transactions per second and mean latency, or why there is no figure.
  */
-export async function pgbench(databaseUrl, { text, values }, { seconds, clients = 20, threads = 2 }) {
+export async function pgbench(databaseUrl, { text, values }, { seconds, clients = 20, threads = 2, session }) {
   const lines = [];
   const defines = [];
   const script = text.replace(/\$(\d+)/g, (_, n) => {
@@ -29,7 +30,7 @@ export async function pgbench(databaseUrl, { text, values }, { seconds, clients 
   const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(threads), '-T', String(seconds), '-f', file, ...defines, databaseUrl];
   try {
     const output = await new Promise((resolve, reject) => {
-      execFile('pgbench', args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => (error ? reject(Object.assign(error, { stderr })) : resolve(stdout)));
+      execFile('pgbench', args, { maxBuffer: 1 << 20, env: session ? { ...process.env, PGOPTIONS: session } : process.env }, (error, stdout, stderr) => (error ? reject(Object.assign(error, { stderr })) : resolve(stdout)));
     });
     const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(output);
     const latency = /latency average = ([\d.]+) ms/.exec(output);

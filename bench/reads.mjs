@@ -6,7 +6,7 @@ import { compareAnswers } from './sameAnswer.mjs';
 import { CONNECTIONS, PGBENCH_SECONDS, ROUNDS, SECONDS, WARMUP_SECONDS } from './settings.mjs';
 import { freshDatabase, startServer } from './support.mjs';
 import { seedDeploydb, seedFloor, seedPlan } from './seed/index.mjs';
-import { FLOOR_STATEMENTS } from './servers/floorStatements.mjs';
+import { FLOOR_SESSION, FLOOR_STATEMENTS } from './servers/floorStatements.mjs';
 
 export const READ_SIZES = [1_000, 100_000, 1_000_000];
 
@@ -50,7 +50,7 @@ export async function reads({ sizes = READ_SIZES, routes = READ_ROUTE_NAMES } = 
             rounds: ROUNDS,
             connections: CONNECTIONS,
           });
-          const alone = await pgbench(databases.floor.url, { text: FLOOR_STATEMENTS[route.statement], values: route.values }, { seconds: PGBENCH_SECONDS, clients: CONNECTIONS });
+          const alone = await pgbench(databases.floor.url, { text: FLOOR_STATEMENTS[route.statement], values: route.values }, { seconds: PGBENCH_SECONDS, clients: CONNECTIONS, session: FLOOR_SESSION });
           results[name].bySize[size] = {
             sameAnswer: same,
             ...measured,

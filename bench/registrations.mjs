@@ -3,8 +3,8 @@ import { pgbench } from './pgbench.mjs';
 import { untilQuiet } from './quiet.mjs';
 import { alternatingRounds } from './rounds.mjs';
 import { CONNECTIONS, PGBENCH_SECONDS, ROUNDS, SECONDS, WARMUP_SECONDS } from './settings.mjs';
-import { freshDatabase, startServer } from './support.mjs';
-import { FLOOR_STATEMENTS } from './servers/floorStatements.mjs';
+import { checkpoint, freshDatabase, startServer } from './support.mjs';
+import { FLOOR_SESSION, FLOOR_STATEMENTS } from './servers/floorStatements.mjs';
 
 const TARGETS = { ratioAtLeast: 0.5, p99At200PerSecondBelowMs: 10 };
 const SOURCE_URL = 'https://ci.bench.test/app';
@@ -36,12 +36,13 @@ export async function registrations() {
     const at200PerSecond = {};
     for (const [name, server] of Object.entries(servers)) {
       await untilQuiet(server.pid);
+      await checkpoint(databases[name].url);
       at200PerSecond[name] = await load(server.url, { duration: SECONDS, connections: CONNECTIONS, overallRate: 200, requests: REQUESTS });
     }
     const alone = await pgbench(
       databases.floor.url,
       { text: FLOOR_STATEMENTS.register, values: ['com.bench', 'app', { random: [1, 9e18] }, SOURCE_URL, null, null] },
-      { seconds: PGBENCH_SECONDS, clients: CONNECTIONS },
+      { seconds: PGBENCH_SECONDS, clients: CONNECTIONS, session: FLOOR_SESSION },
     );
     const answeredWell = saturated.answeredWell && Object.values(at200PerSecond).every((r) => r.answeredWell);
     return {

@@ -25,6 +25,20 @@ export async function freshDatabase() {
   };
 }
 
+/**
+ * Flushes a database's dirty pages (`CHECKPOINT`): a latency figure taken while PostgreSQL still
+ * writes out the rounds before it would measure the disk catching up, not the server.
+ */
+export async function checkpoint(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('checkpoint');
+  } finally {
+    await client.end();
+  }
+}
+
 /** Starts a bench server script in its own process; resolves with its URL, its process id and a stop(). */
 export function startServer(script, env) {
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), fileURLToPath(new URL(script, import.meta.url))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });

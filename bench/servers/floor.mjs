@@ -6,14 +6,16 @@ import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { FLOOR_SCHEMA } from './floorSchema.mjs';
-import { FLOOR_STATEMENTS } from './floorStatements.mjs';
+import { FLOOR_SESSION, FLOOR_STATEMENTS } from './floorStatements.mjs';
 import * as shapes from './floorShapes.mjs';
 import { ENVIRONMENTS, SERVICES } from '../seed/model.mjs';
 
-// Timestamps stay PostgreSQL's text, in UTC, for floorShapes.isoOf.
+// Timestamps stay PostgreSQL's text, in UTC, for floorShapes.isoOf. Each statement is planned
+// once per connection (generic plans, `FLOOR_SESSION`): left to choose, PostgreSQL would plan the
+// statements that take an array anew on every call.
 const TIMESTAMPTZ = 1184;
 const types = { getTypeParser: (oid, format) => (oid === TIMESTAMPTZ ? (text) => text : pg.types.getTypeParser(oid, format)) };
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, types, options: '-c TimeZone=UTC' });
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, types, options: FLOOR_SESSION });
 await pool.query(FLOOR_SCHEMA);
 
 /** What a registration starts: the module of the registration benchmark's one service (servers/deploydb.mjs). */

@@ -56,6 +56,9 @@ const heldAt = (environment, service, role, at) =>
       join floor_deployment d on d.id = h.deployment_id
      where h.to_at is null or h.to_at > ${at})`;
 
+/** The floor's session settings (PostgreSQL's `options`), for its pool and for pgbench alike. */
+export const FLOOR_SESSION = '-c TimeZone=UTC -c plan_cache_mode=force_generic_plan';
+
 export const FLOOR_STATEMENTS = {
   /** $1 group, $2 name, $3 version, $4 source URL, $5 revision, $6 committed at. */
   register: `insert into floor_artifact (artifact_group, name, version, source_url, revision, committed_at)

@@ -86,10 +86,16 @@ export async function expectProjectionMatchesScan(t: LedgerSource, api: ApiReade
         .filter((e) => e.deploymentId !== null)
         .reverse();
       const history = await api.get(`/api/services/${service}/environments/${environment}/history?limit=500`);
-      expect(
-        history.items.map((e: any) => ({ deploymentId: e.deploymentId, from: e.from, to: e.to })),
-        `history of ${service} in ${environment}`,
-      ).toEqual(expected);
+      const entry = (e: any) => ({ deploymentId: e.deploymentId, from: e.from, to: e.to });
+      expect(history.items.map(entry), `history of ${service} in ${environment}`).toEqual(expected);
+      // Page by page, two entries at a time: each page's first entry ends where the one before it began.
+      const paged: unknown[] = [];
+      for (let cursor: string | null = null, pages = 0; pages === 0 || cursor !== null; pages += 1) {
+        const page: any = await api.get(`/api/services/${service}/environments/${environment}/history?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        paged.push(...page.items.map(entry));
+        cursor = page.nextCursor;
+      }
+      expect(paged, `history of ${service} in ${environment}, two at a time`).toEqual(expected);
       checks += 1;
     }
   }

@@ -5,8 +5,24 @@ import type { Logger } from '../plugin-api/logger.js';
 import { entities } from './entities.js';
 import { migrationsList } from './migrations/index.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embeddedPostgres.js';
+import { ISO_TIMESTAMP_TYPES } from './timestamps.js';
 
 export type DatabaseKind = 'postgres' | 'embedded';
+
+export interface SqlOptions {
+  /**
+   * On PostgreSQL, timestamps as the API writes them (ISO-8601 text in UTC) instead of Dates: for
+   * reads whose rows become an answer as they are. The embedded database answers as the ORM
+   * does, so read each timestamp through `isoTime` (store/timestamps.ts), which takes both.
+   */
+  isoTimestamps?: boolean;
+  /**
+   * Plan the statement with its values on every call (PostgreSQL): for a statement whose best plan
+   * depends on them, such as a time window that may hold a day or years. Every other statement is
+   * planned once per connection.
+   */
+  planEachCall?: boolean;
+}
 
 /** The open store: one MikroORM instance over PostgreSQL or the embedded database. */
 export interface Database {
@@ -21,7 +37,7 @@ export interface Database {
    * with prepared statements on PostgreSQL (the hot path: registration), the ORM's
    * connection on the embedded database. Placeholders are `?`; an array parameter is one array value.
    */
-  sql<T = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<T[]>;
+  sql<T = Record<string, unknown>>(statement: string, params?: unknown[], options?: SqlOptions): Promise<T[]>;
   /**
    * As `sql`, on connections of their own (PostgreSQL): what runs in the background (the outbox
    * relay, the embedded queue, the promotion worker, retention) never waits behind a burst of
@@ -75,11 +91,21 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     throw error;
   }
   const kind: DatabaseKind = embedded ? 'embedded' : 'postgres';
-  const requests = embedded ? null : preparedStatements(new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 }), options.logger);
+  // Sessions in UTC: PostgreSQL then writes each timestamp as `isoOfTimestamp` rewrites it fastest.
+  // Generic plans: a statement is planned once per connection. Left to choose, PostgreSQL plans
+  // anew on every call any statement whose generic plan merely looks dearer than one for the
+  // values at hand (an array parameter, a key it cannot see), even when both plans are the same
+  // index probes; at a million deployments that planning cost more than the reads themselves.
+  const requests = embedded
+    ? null
+    : preparedStatements(
+        new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, options: '-c TimeZone=UTC -c plan_cache_mode=force_generic_plan' }),
+        options.logger,
+      );
   // Planned on every run: the tables background work reads grow and shrink fast (the queue's log
   // and claims, the outbox), and a plan cached while they were small would later scan them whole.
   // Set when the connection starts, so that no statement of the pool's races a setting of its own.
-  const backgroundPool = embedded ? null : new pg.Pool({ connectionString: url, max: BACKGROUND_POOL_SIZE, options: '-c plan_cache_mode=force_custom_plan' });
+  const backgroundPool = embedded ? null : new pg.Pool({ connectionString: url, max: BACKGROUND_POOL_SIZE, options: '-c plan_cache_mode=force_custom_plan -c TimeZone=UTC' });
   const background = backgroundPool ? preparedStatements(backgroundPool, options.logger) : null;
   // The ORM's query builder would spread an array into a list of placeholders: arrays go as PostgreSQL array literals.
   const onOrm = <T>(statement: string, params: unknown[]) => orm.em.fork().execute<T[]>(statement, params.map(arrayLiteral) as never[]);
@@ -88,7 +114,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     orm,
     url,
     em: () => orm.em.fork(),
-    sql: (statement, params = []) => (requests ? requests.run(statement, params) : onOrm(statement, params)),
+    sql: (statement, params = [], sqlOptions) => (requests ? requests.run(statement, params, sqlOptions) : onOrm(statement, params)),
     backgroundSql: (statement, params = []) => (background ? background.run(statement, params) : onOrm(statement, params)),
     async migrate() {
       const applied = await orm.getMigrator().up();
@@ -118,15 +144,16 @@ function arrayLiteral(value: unknown): unknown {
 
 /**
  * Runs statements with `?` placeholders on a `pg` pool as named prepared statements, so each
- * connection parses and plans a statement once rather than on every call (the registration
- * statement is long); statements past the first thousand go unnamed.
+ * connection parses a statement once rather than on every call (the registration statement is
+ * long), and plans it once where the session asks for generic plans; statements past the first
+ * thousand, and those to be planned on each call, go unnamed.
  */
 function preparedStatements(pool: pg.Pool, logger: Logger) {
   pool.on('error', (error) => logger.warn({ err: error }, 'database pool: idle connection lost'));
   const prepared = new Map<string, { name?: string; text: string }>();
   return {
     pool,
-    async run<T>(statement: string, params: unknown[]): Promise<T[]> {
+    async run<T>(statement: string, params: unknown[], sqlOptions: SqlOptions = {}): Promise<T[]> {
       let query = prepared.get(statement);
       if (query === undefined) {
         let n = 0;
@@ -134,7 +161,14 @@ function preparedStatements(pool: pg.Pool, logger: Logger) {
         query = prepared.size < 1000 ? { name: `deploydb_${prepared.size + 1}`, text } : { text };
         if (query.name) prepared.set(statement, query);
       }
-      return (await pool.query({ ...query, values: params })).rows as T[];
+      // An unnamed statement is planned with its values each time.
+      const config = {
+        text: query.text,
+        ...(query.name && !sqlOptions.planEachCall ? { name: query.name } : {}),
+        values: params,
+        ...(sqlOptions.isoTimestamps ? { types: ISO_TIMESTAMP_TYPES } : {}),
+      };
+      return (await pool.query(config)).rows as T[];
     },
   };
 }

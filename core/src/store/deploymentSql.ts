@@ -18,7 +18,7 @@ export const DEPLOYMENT_COLUMNS = `
     ) order by r.position), '[]'::json)
     from promotion_result r where r.deployment_id = d.id) as results`;
 
-type SqlValue = string | number | boolean | Date | null | Record<string, unknown> | unknown[];
+export type SqlValue = string | number | boolean | Date | null | Record<string, unknown> | unknown[];
 export type SqlRow = Record<string, SqlValue>;
 
 const date = (value: SqlValue | undefined): Date => (value instanceof Date ? value : new Date(value as string));

@@ -43,6 +43,8 @@ export async function doraSamples(
               order by e.completed_at limit 1) as restored_at
        from s`,
     [pairs.map((p) => p.service), pairs.map((p) => p.environment), window.from, window.to],
+    // A window may hold a day of deployments or years of them: planned for the one asked.
+    { planEachCall: true },
   );
   const ms = (value: Date | string | null) => (value === null ? null : new Date(value).getTime());
   return rows.map((r) => {

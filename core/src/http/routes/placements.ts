@@ -145,7 +145,8 @@ export function placementRoutes(api: ApiContext): RouteSpec[] {
       errors: [404],
       async handler({ params, query, c }) {
         const at = parseAt(query.at);
-        const [a, b] = await Promise.all([api.placements.currentIn(environmentOf(params.a), at), api.placements.currentIn(environmentOf(params.b), at)]);
+        const both = await api.placements.currentInEach([environmentOf(params.a), environmentOf(params.b)], at);
+        const [a, b] = [both.get(params.a) ?? [], both.get(params.b) ?? []];
         const model = api.model();
         const services = model.model.services.filter((s) => model.environmentsOf(s).some((e) => e === params.a || e === params.b));
         const side = (list: typeof a, service: string) => {
