@@ -214,9 +214,12 @@ describe('the packed packages, installed in a project outside the repository', (
 
   // A plugin package written by the installed command outside the repository builds, typechecks
   // and passes its own tests (one of them in a real kernel) against the packed core, as generated.
-  // The three kinds at once: each waits mostly on npm.
+  // `npm test` does so for a promotion; the subscriber and source kinds cost CI two more installs
+  // and builds, and run with DEPLOYDB_ALL_SCAFFOLDS=1 (`npm run test:scaffolds`), all three at once.
   describe.concurrent.each(['promotion', 'subscriber', 'source'])('deploydb new %s', (kind) => {
-    it('writes a package that installs, builds and passes its tests as generated', { timeout: 300_000 }, async () => {
+    const wanted = kind === 'promotion' || process.env.DEPLOYDB_ALL_SCAFFOLDS === '1';
+    if (!wanted) console.warn(`skipping the ${kind} scaffold's install and build: set DEPLOYDB_ALL_SCAFFOLDS=1 (npm run test:scaffolds) to run it`);
+    it.runIf(wanted)('writes a package that installs, builds and passes its tests as generated', { timeout: 300_000 }, async () => {
       const dir = path.join(work, `scaffold-${kind}`);
       const written = await deploydb(project, ['new', kind, 'Gate', '--dir', dir]);
       expect(written.code, written.stderr).toBe(0);
