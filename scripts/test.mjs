@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: every test. The tests that install packages outside the repository (waiting mostly
-// on npm, and using none of the shared servers) run from the start, beside everything else; the
-// tests that stop and restart NATS and Redis run last, one file at a time, once the tests that
-// need those brokers are done. Extra arguments go to every run (e.g. a file filter). Exits
-// non-zero when any run fails.
+// `npm test`: every test, in two stages. First the tests that share the machine's servers; then,
+// at once, the tests that stop and restart NATS and Redis (one file at a time, waiting on the
+// brokers) and those that install packages outside the repository (waiting on npm). Extra
+// arguments go to every stage (e.g. a file filter). Exits non-zero when any stage fails.
 import { spawn } from 'node:child_process';
 
 const extra = process.argv.slice(2);
@@ -13,7 +12,7 @@ const vitest = (config) =>
     spawn('npx', ['--no', ...args], { stdio: 'inherit' }).once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 
-const packages = vitest('vitest.packages.config.ts');
-const main = await vitest(null);
-const outage = main === 0 ? await vitest('vitest.outage.config.ts') : main;
-process.exit([main, outage, await packages].find((code) => code !== 0) ?? 0);
+const first = await vitest(null);
+if (first !== 0) process.exit(first);
+const later = await Promise.all([vitest('vitest.outage.config.ts'), vitest('vitest.packages.config.ts')]);
+process.exit(later.find((code) => code !== 0) ?? 0);
