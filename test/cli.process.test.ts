@@ -69,6 +69,9 @@ describe('the deploydb command in a fresh clone', () => {
 
     const { stdout } = await run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['--prefer-offline', 'deploydb', 'validate', '--config', 'deploydb.yaml'], { cwd: clone, timeout: 300_000 });
     expect(stdout.trim()).toBe(`${path.join(clone, 'deploydb.yaml')}: ok`);
+    // What running needs, no more: type declarations wait for `npm run build` or `npm test`.
+    expect(fs.existsSync(path.join(clone, 'core', 'dist', 'index.js'))).toBe(true);
+    expect(fs.existsSync(path.join(clone, 'core', 'dist', 'index.d.ts'))).toBe(false);
   });
 });
 
