@@ -1,21 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../store/database.js';
+import { openEmbeddedTestDatabase } from '../testing/embeddedDatabase.js';
+import type { Database } from '../store/database.js';
 import { silentLogger } from '../testing/silentLogger.js';
 import { Retention } from './retention.js';
 
 let db: Database;
-let dir: string;
+let destroy: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploydb-retention-'));
-  db = await openDatabase({ url: null, dir, logger: silentLogger });
+  ({ db, destroy } = await openEmbeddedTestDatabase());
   await db.migrate();
 });
 afterAll(async () => {
-  await db?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await destroy?.();
 });
 
 it('deletes old published events and delivered webhooks, keeps what is pending, failed or recent', async () => {

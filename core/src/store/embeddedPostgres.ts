@@ -4,6 +4,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../plugin-api/logger.js';
 
+/** The folder inside the database's `dir` that holds PGlite's cluster. */
+export const EMBEDDED_DATA_FOLDER = 'pgdata';
+
 /** The embedded database: PGlite serving the Postgres wire protocol on a loopback port. */
 export interface EmbeddedPostgres {
   url: string;
@@ -20,7 +23,7 @@ export async function startEmbeddedPostgres(dir: string, logger: Logger): Promis
   const releaseLock = acquireLock(path.join(dir, 'deploydb.lock'));
   let db: PGlite | undefined;
   try {
-    db = await PGlite.create({ dataDir: path.join(dir, 'pgdata') });
+    db = await PGlite.create({ dataDir: path.join(dir, EMBEDDED_DATA_FOLDER) });
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
     await server.start();
     const address = server.getServerConn();

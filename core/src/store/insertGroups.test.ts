@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openEmbeddedTestDatabase } from '../testing/embeddedDatabase.js';
 import { POSTGRES, servicesAvailable } from '../testing/services.js';
 import { createTestDatabase, dropTestDatabase } from '../testing/harness.js';
 import { silentLogger } from '../testing/silentLogger.js';
@@ -253,16 +251,9 @@ function insertGroupsBehaviour(open: () => Promise<OpenedDatabase>) {
 
 describe('insert groups on the embedded database', () => {
   insertGroupsBehaviour(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploydb-groups-'));
-    const db = await openDatabase({ url: null, dir, logger: silentLogger });
+    const { db, destroy } = await openEmbeddedTestDatabase();
     await db.migrate();
-    return {
-      db,
-      cleanup: async () => {
-        await db.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return { db, cleanup: destroy };
   });
 });
 

@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openEmbeddedTestDatabase } from '../testing/embeddedDatabase.js';
 import { POSTGRES, reachable } from '../testing/services.js';
 import { createTestDatabase, dropTestDatabase } from '../testing/harness.js';
 import { silentLogger } from '../testing/silentLogger.js';
@@ -33,12 +31,7 @@ describe.each(modes)('placement repairs (%s database)', (mode) => {
         await dropTestDatabase(url);
       };
     } else {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploydb-placements-'));
-      db = await openDatabase({ url: null, dir, logger: silentLogger });
-      cleanup = async () => {
-        await db.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      };
+      ({ db, destroy: cleanup } = await openEmbeddedTestDatabase());
     }
     await db.migrate();
     sql = (statement, params) => db.sql(statement, params);

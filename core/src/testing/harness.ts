@@ -12,6 +12,10 @@ import type { EventStreamOptions } from '../events/stream/eventStreamHub.js';
 import { serviceUrls } from './services.js';
 import { silentLogger } from './silentLogger.js';
 import { StartingClock } from './clockStartingAt.js';
+import { seedEmbeddedDatabase } from './embeddedDatabase.js';
+
+/** Where a test kernel keeps its embedded database, inside its folder, unless the configuration says. */
+const DEFAULT_EMBEDDED_DIR = '.deploydb';
 
 export interface TestKernelOptions {
   /** deploydb.yaml as text. `database` and `server` are filled in by the harness unless given. */
@@ -84,6 +88,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
 
   const configPath = path.join(dir, 'deploydb.yaml');
   fs.writeFileSync(configPath, withDefaults(options.config, databaseUrl));
+  if (!databaseUrl && !/^database:/m.test(options.config)) await seedEmbeddedDatabase(path.join(dir, DEFAULT_EMBEDDED_DIR));
   const startingClock = options.startAt === undefined ? undefined : new StartingClock(options.startAt);
   let kernel: Kernel;
   try {
@@ -151,7 +156,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
 /** Adds `database` (and a loopback `server`) unless the configuration sets them. */
 function withDefaults(config: string, databaseUrl: string | null): string {
   let text = config;
-  if (!/^database:/m.test(text)) text = `${databaseUrl ? `database: { url: "${databaseUrl}" }` : 'database: { dir: ".deploydb" }'}\n${text}`;
+  if (!/^database:/m.test(text)) text = `${databaseUrl ? `database: { url: "${databaseUrl}" }` : `database: { dir: "${DEFAULT_EMBEDDED_DIR}" }`}\n${text}`;
   if (!/^server:/m.test(text)) text = `server: { host: 127.0.0.1 }\n${text}`;
   return text;
 }

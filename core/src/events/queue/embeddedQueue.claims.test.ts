@@ -4,10 +4,8 @@
  * instances publishing side by side, the outbox copied into the log, and the upgrade from the
  * delivery-per-message schema (m005).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openEmbeddedTestDatabase } from '../../testing/embeddedDatabase.js';
 import type { QueueMessage } from '../../plugin-api/queue.js';
 import { subjectPatternRegex } from '../../plugin-api/subjects.js';
 import { openDatabase, type Database } from '../../store/database.js';
@@ -38,17 +36,9 @@ interface Store {
 type OpenStore = (options: { migrate: boolean }) => Promise<Store>;
 
 const openPglite: OpenStore = async ({ migrate }) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploydb-claims-'));
-  const db = await openDatabase({ url: null, dir, logger: silentLogger });
+  const { db, destroy } = await openEmbeddedTestDatabase();
   if (migrate) await db.migrate();
-  return {
-    db,
-    another: async () => db,
-    async close() {
-      await db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { db, another: async () => db, close: destroy };
 };
 
 const openPostgres: OpenStore = async ({ migrate }) => {

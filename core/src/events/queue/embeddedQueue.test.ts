@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe } from 'vitest';
+import { openEmbeddedTestDatabase } from '../../testing/embeddedDatabase.js';
 import { queueProviderContract } from '../../testing/queueContract.js';
 import { POSTGRES, servicesAvailable } from '../../testing/services.js';
 import { createTestDatabase, dropTestDatabase, } from '../../testing/harness.js';
@@ -13,16 +11,9 @@ const timings = { pollMs: 100, redeliveryMs: 300, lockSeconds: 2 };
 
 describe('embedded queue on the embedded database', () => {
   queueProviderContract('embedded (PGlite)', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploydb-queue-'));
-    const db = await openDatabase({ url: null, dir, logger: silentLogger });
+    const { db, destroy } = await openEmbeddedTestDatabase();
     await db.migrate();
-    return {
-      provider: new EmbeddedQueue({ db, logger: silentLogger, ...timings }),
-      cleanup: async () => {
-        await db.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return { provider: new EmbeddedQueue({ db, logger: silentLogger, ...timings }), cleanup: destroy };
   });
 });
 

@@ -4,13 +4,11 @@
  * check, and a migrated database of either kind.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type { DeployDbConfig, WebhookConfig } from '../../config/model.js';
 import { createTestDatabase, dropTestDatabase } from '../../testing/harness.js';
+import { openEmbeddedTestDatabase } from '../../testing/embeddedDatabase.js';
 import { silentLogger } from '../../testing/silentLogger.js';
 import { POSTGRES, servicesAvailable } from '../../testing/services.js';
 import { openDatabase, type Database } from '../../store/database.js';
@@ -119,16 +117,9 @@ export async function databaseModes(): Promise<DatabaseMode[]> {
 /** A fresh, migrated database of the given kind, and how to get rid of it. */
 export async function openTestDatabase(mode: DatabaseMode): Promise<{ db: Database; destroy(): Promise<void> }> {
   if (mode === 'embedded') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploydb-webhooks-'));
-    const db = await openDatabase({ url: null, dir, logger: silentLogger });
-    await db.migrate();
-    return {
-      db,
-      async destroy() {
-        await db.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    const embedded = await openEmbeddedTestDatabase();
+    await embedded.db.migrate();
+    return embedded;
   }
   const url = await createTestDatabase();
   const db = await openDatabase({ url, dir: '', logger: silentLogger });

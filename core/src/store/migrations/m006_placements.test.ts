@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openEmbeddedTestDatabase } from '../../testing/embeddedDatabase.js';
 import { POSTGRES, reachable } from '../../testing/services.js';
 import { createTestDatabase, dropTestDatabase } from '../../testing/harness.js';
 import { silentLogger } from '../../testing/silentLogger.js';
@@ -21,13 +19,12 @@ describe.each(modes)('migration m006: the placement projection filled from exist
     if (mode === 'postgres') {
       const url = await createTestDatabase();
       db = await openDatabase({ url, dir: '', logger: silentLogger });
-      cleanups.push(() => dropTestDatabase(url));
+      cleanups.push(() => dropTestDatabase(url), () => db.close());
     } else {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploydb-m006-'));
-      db = await openDatabase({ url: null, dir, logger: silentLogger });
-      cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+      const embedded = await openEmbeddedTestDatabase();
+      db = embedded.db;
+      cleanups.push(embedded.destroy);
     }
-    cleanups.push(() => db.close());
     await db.orm.getMigrator().up({ to: 'm005_queue_claims' });
     return db;
   }
