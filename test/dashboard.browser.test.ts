@@ -160,7 +160,11 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
       await screenshot(page, 'approve-dialog');
       await dialog.getByRole('button', { name: 'Approve' }).click();
       await page.locator('dialog[open]').waitFor({ state: 'detached' });
-      expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Approve');
+      // The Approve button goes once the page refreshes: focus moves to the promotion's heading, which stays.
+      expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H3');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('qa-sign-off');
+      await page.getByRole('button', { name: 'Approve' }).waitFor({ state: 'detached' });
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('qa-sign-off');
       const deployment = await call('GET', `/api/deployments/${deploymentId}`);
       expect(deployment.status).toBe('VERIFIED');
       expect(deployment.promotions).toEqual([expect.objectContaining({ promotion: 'qa-sign-off', status: 'SUCCESS' })]);

@@ -13,12 +13,15 @@ export function ApprovalDialog({
   decision,
   onClose,
   onDone,
+  focusAfter,
 }: {
   deployment: Deployment;
   result: PromotionResult;
   decision: 'SUCCESS' | 'FAILED';
   onClose(): void;
   onDone(message: string): void;
+  /** Where focus goes when the dialog closes (by default, the button that opened it). */
+  focusAfter?: () => HTMLElement | null;
 }) {
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
@@ -47,7 +50,7 @@ export function ApprovalDialog({
     }
   };
   return (
-    <Dialog title={`${approving ? 'Approve' : 'Reject'} ${result.promotion}`} onClose={onClose}>
+    <Dialog title={`${approving ? 'Approve' : 'Reject'} ${result.promotion}`} onClose={onClose} focusAfter={focusAfter}>
       <form onSubmit={submit} class="dialog-form">
         <p>
           {approving ? 'Approve' : 'Reject'} <strong>{target}</strong>

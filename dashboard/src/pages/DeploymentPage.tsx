@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
 import type { Deployment, DeploymentStatus, HistoryEntry, PromotionConfig, PromotionResult } from '../api/types';
 import { deployment as loadDeployment, loadConfiguration } from '../data';
@@ -63,6 +63,9 @@ export function DeploymentPage({ id }: { id: number }) {
   const page = useQuery(() => loadPage(id), [id]);
   const [dialog, setDialog] = useState<{ result: PromotionResult; decision: 'SUCCESS' | 'FAILED' } | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  // Once a decision is sent, its buttons go with the next refresh: focus moves to the promotion's
+  // heading, which stays, rather than falling back to the top of the page.
+  const decided = useRef(false);
   if (!Number.isInteger(id) || id < 1) return <Page title="Not found">There is no deployment with this id.</Page>;
   const data = page.data;
   if (!data) {
@@ -138,7 +141,10 @@ export function DeploymentPage({ id }: { id: number }) {
                 deployment={deployment}
                 result={result}
                 config={data.promotions.get(result.promotion)}
-                onDecide={(decision) => setDialog({ result, decision })}
+                onDecide={(decision) => {
+                  decided.current = false;
+                  setDialog({ result, decision });
+                }}
               />
             ))}
           </ul>
@@ -150,7 +156,9 @@ export function DeploymentPage({ id }: { id: number }) {
           result={dialog.result}
           decision={dialog.decision}
           onClose={() => setDialog(null)}
+          focusAfter={() => (decided.current ? document.getElementById(promotionHeadingId(dialog.result.id)) : null)}
           onDone={(message) => {
+            decided.current = true;
             setDialog(null);
             setAnnouncement(message);
           }}
@@ -177,7 +185,7 @@ function PromotionCard({
   return (
     <li class="card promotion">
       <div class="promotion-head">
-        <h3>
+        <h3 id={promotionHeadingId(result.id)} tabIndex={-1}>
           {result.promotion} <span class="muted type">{result.type}</span>
         </h3>
         <PromotionMark status={result.status} />
@@ -214,4 +222,8 @@ function PromotionCard({
       ) : null}
     </li>
   );
+}
+
+function promotionHeadingId(resultId: number): string {
+  return `promotion-${resultId}`;
 }

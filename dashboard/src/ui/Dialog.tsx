@@ -3,9 +3,20 @@ import { useEffect, useRef } from 'preact/hooks';
 
 /**
  * A modal dialog on the native <dialog>: the rest of the page is inert while it is open (focus
- * stays inside), Escape closes it, and focus goes back to what opened it.
+ * stays inside), Escape closes it, and focus goes back to what opened it, unless `focusAfter`
+ * names another place when it closes (what opened it may be gone by then).
  */
-export function Dialog({ title, onClose, children }: { title: string; onClose(): void; children: ComponentChildren }) {
+export function Dialog({
+  title,
+  onClose,
+  focusAfter,
+  children,
+}: {
+  title: string;
+  onClose(): void;
+  focusAfter?: () => HTMLElement | null;
+  children: ComponentChildren;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
@@ -15,7 +26,7 @@ export function Dialog({ title, onClose, children }: { title: string; onClose():
     first?.focus();
     return () => {
       if (dialog.open) dialog.close();
-      opener?.focus();
+      (focusAfter?.() ?? opener)?.focus();
     };
   }, []);
   return (
