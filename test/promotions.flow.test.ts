@@ -227,13 +227,14 @@ describe.each(await databaseModes())('promotion flows through Jenkins, health pr
     const running = await f.api.resultWhere(integ.id, 'soak', (r) => r.evidence?.jobs?.[0]?.buildUrl != null);
     const buildPath = new URL(`${running.evidence.jobs[0].buildUrl}api/json`).pathname;
     const polls = () => jenkins.requests.filter((r) => r === `GET ${buildPath}`).length;
-    const window = 2;
+    // Five more polls: at 0.2 s they span at least 0.8 s, and come long before the default
+    // interval (5 s) would allow them (20 s). A busy machine may only stretch the gaps.
     const before = polls();
-    await sleep(window * 1000);
-    const seen = polls() - before;
+    const started = performance.now();
+    await expect.poll(polls, { timeout: 15_000, interval: 20 }).toBeGreaterThanOrEqual(before + 5);
+    const elapsed = performance.now() - started;
     await f.api.reportPromotion('ci', integ.id, { name: 'soak', status: 'FAILED', reason: 'measured' }, 201);
-    // Every 0.2 s is about 10 polls in 2 s; at least half of that.
-    expect(seen, `build polls in ${window}s with pollInterval 0.2`).toBeGreaterThanOrEqual(window / 0.2 / 2);
+    expect(elapsed, 'five polls 0.2 s apart').toBeGreaterThanOrEqual(4 * 200 - 50);
   });
 
   it('creates a stage\'s promotions, then the service\'s, without repeats, and passes all three types in one deployment', async () => {
