@@ -10,8 +10,8 @@ import {
   type LedgerService,
   type PluginDefinition,
 } from '@deploydb/core';
-import { createTestDatabase, dropTestDatabase, startTestKernel, type TestKernel } from '@deploydb/core/testing';
-import { advisoryLocks } from '../core/src/kernel/services/scheduler.js';
+import { createTestDatabase, dropTestDatabase, silentLogger, startTestKernel, type TestKernel } from '@deploydb/core/testing';
+import { advisoryLocks, PluginScheduler } from '../core/src/kernel/services/scheduler.js';
 import { databaseModes } from './support/fixtures.js';
 import { expectError } from './support/apiHelpers.js';
 
@@ -201,19 +201,44 @@ describe('the scheduler', () => {
     expect(runs).toBe(after);
   });
 
-  it.runIf(modes.includes('postgres'))('lets one instance at a time hold a task on PostgreSQL', async () => {
+  it.runIf(modes.includes('postgres'))('lets one instance at a time hold a task on PostgreSQL, and keep it until it gives it back', async () => {
     const url = await createTestDatabase();
     const one = advisoryLocks(url);
     const two = advisoryLocks(url);
     try {
       expect(await one.tryLock('ticker/tick')).toBe(true);
       expect(await two.tryLock('ticker/tick')).toBe(false);
+      expect(await one.tryLock('ticker/tick'), 'the holder keeps it').toBe(true);
+      expect(await two.tryLock('ticker/tick')).toBe(false);
       expect(await two.tryLock('ticker/other')).toBe(true);
       await one.unlock('ticker/tick');
       expect(await two.tryLock('ticker/tick')).toBe(true);
+      expect(await one.tryLock('ticker/tick')).toBe(false);
+      await two.close();
+      expect(await one.tryLock('ticker/tick'), 'a closed connection gave its locks back').toBe(true);
     } finally {
       await one.close();
       await two.close();
+      await dropTestDatabase(url);
+    }
+  });
+
+  it.runIf(modes.includes('postgres'))('runs a task on one of two instances sharing PostgreSQL, and on the other once the first stops', async () => {
+    const url = await createTestDatabase();
+    const locks = [advisoryLocks(url), advisoryLocks(url)];
+    const runs = [0, 0];
+    const schedulers = locks.map((lock) => new PluginScheduler('ticker', lock, silentLogger));
+    try {
+      const tasks = schedulers.map((scheduler, i) => scheduler.every('tick', 0.05, () => void (runs[i]! += 1)));
+      await expect.poll(() => runs[0]! + runs[1]!, { timeout: 10_000 }).toBeGreaterThanOrEqual(8);
+      const holder = runs[0]! > 0 ? 0 : 1;
+      const other = 1 - holder;
+      expect(runs[other], 'the instance without the lock never ran it').toBe(0);
+      await tasks[holder]!.stop();
+      await expect.poll(() => runs[other]!, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    } finally {
+      for (const scheduler of schedulers) await scheduler.stopAll();
+      for (const lock of locks) await lock.close();
       await dropTestDatabase(url);
     }
   });

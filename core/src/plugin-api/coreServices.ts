@@ -62,9 +62,11 @@ export interface ScheduledTask {
 }
 
 /**
- * Runs a function every N seconds on one DeployDB instance at a time: instances sharing a
- * database take turns through a lock, so a run is never concurrent with itself anywhere.
- * A run that throws is logged; the next one comes at its time. Tasks stop with their plugin.
+ * Runs a function every N seconds on one DeployDB instance: of the instances sharing a database,
+ * the first to take the task's lock runs it, and keeps it until the task stops or the instance
+ * goes away; then another takes it over. A run is never concurrent with itself anywhere, and a
+ * run still going when the next is due makes that one skipped. A run that throws is logged; the
+ * next one comes at its time. Tasks stop with their plugin.
  */
 export interface Scheduler {
   /** `name` is unique within the plugin; the lock is named after the plugin and it. */
