@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineSubscriberPlugin, type CloudEvent } from '@deploydb/core';
-import { startTestKernel, type TestKernel } from '@deploydb/core/testing';
-import { databaseModes } from './support/fixtures.js';
+import { startTestKernel, type TestKernel, type TestKernelOptions } from '@deploydb/core/testing';
+import natsQueue from '../plugins/queue-nats/src/index.js';
+import redisQueue from '../plugins/queue-redis/src/index.js';
+import { databaseModes, type DatabaseMode } from './support/fixtures.js';
+import { deleteNatsStream, deleteRedisKeys, natsBusConfig, queueYaml, redisBusConfig, uniqueTag } from './support/busReaders.js';
+import { brokerAvailable, ensureBrokerRunning, lockBroker, type Broker, type Release } from './support/busServers.js';
 
 const CONFIG = `
 plugins:
@@ -21,12 +25,60 @@ async function until(condition: () => boolean, what: string, timeoutMs = 20_000)
   }
 }
 
-describe.each(await databaseModes())('subscriber plugins (%s database)', (database) => {
+/** Where the subscriber's events come from: the embedded queue on each database, and each broker. */
+interface BusCase {
+  name: string;
+  database: DatabaseMode;
+  broker: Broker | null;
+  /** The `queue:` section and its plugin, and what to remove afterwards. */
+  queue(): { yaml: string; plugins: NonNullable<TestKernelOptions['plugins']>; cleanup(): Promise<void> };
+}
+
+const databases = await databaseModes();
+const embedded = (database: DatabaseMode): BusCase => ({
+  name: `the embedded queue, ${database} database`,
+  database,
+  broker: null,
+  queue: () => ({ yaml: '', plugins: {}, cleanup: async () => undefined }),
+});
+const cases: BusCase[] = [
+  ...databases.map(embedded),
+  ...((await brokerAvailable('nats'))
+    ? [
+        {
+          name: 'NATS JetStream',
+          database: databases.at(-1)!,
+          broker: 'nats' as const,
+          queue: () => {
+            const config = natsBusConfig(uniqueTag());
+            return { yaml: queueYaml('@deploydb/queue-nats', config), plugins: { '@deploydb/queue-nats': natsQueue }, cleanup: () => deleteNatsStream(config.stream) };
+          },
+        },
+      ]
+    : []),
+  ...((await brokerAvailable('redis'))
+    ? [
+        {
+          name: 'Redis Streams',
+          database: databases.at(-1)!,
+          broker: 'redis' as const,
+          queue: () => {
+            const tag = uniqueTag();
+            return { yaml: queueYaml('@deploydb/queue-redis', redisBusConfig(tag)), plugins: { '@deploydb/queue-redis': redisQueue }, cleanup: () => deleteRedisKeys(tag) };
+          },
+        },
+      ]
+    : []),
+];
+
+describe.each(cases)('subscriber plugins over $name', (bus) => {
   const prod: Array<{ type: string; deliveryCount: number }> = [];
   const artifacts: string[] = [];
   const failing = new Map<string, number>();
   let failNext = false;
   let t: TestKernel;
+  let release: Release | undefined;
+  let queue: ReturnType<BusCase['queue']> | undefined;
 
   beforeAll(async () => {
     const subscriber = defineSubscriberPlugin({
@@ -49,9 +101,21 @@ describe.each(await databaseModes())('subscriber plugins (%s database)', (databa
         ],
       }),
     });
-    t = await startTestKernel({ config: CONFIG, database, plugins: { 'test-subscriber': subscriber } });
-  }, 60_000);
-  afterAll(() => t?.destroy());
+    if (bus.broker) {
+      release = await lockBroker(bus.broker, 'shared');
+      await ensureBrokerRunning(bus.broker);
+    }
+    queue = bus.queue();
+    t = await startTestKernel({ config: `${queue.yaml}${CONFIG}`, database: bus.database, plugins: { 'test-subscriber': subscriber, ...queue.plugins } });
+  }, 120_000);
+  afterAll(async () => {
+    try {
+      await t?.destroy();
+      await queue?.cleanup();
+    } finally {
+      release?.();
+    }
+  });
 
   const register = (version: string) => t.request('POST', '/api/artifacts', { group: 'com.acme', name: 'shop', version, sourceUrl: 'https://git.acme.test/shop' });
   const recordInProd = (version: string) =>
