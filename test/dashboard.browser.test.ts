@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startTestKernel, type TestKernel } from '@deploydb/core/testing';
+import http from 'node:http';
 import manual from '../plugins/promotion-manual/src/index.js';
+import webhook from '../plugins/promotion-webhook/src/index.js';
 import { chromiumAvailable, openBrowser, screenshot, type Browser } from './support/browser.js';
 import { DEMO_CONFIG, caller, seedDemo, walk } from './support/dashboardSeed.js';
 import { LEDGER_CONFIG, TOKENS } from './support/fixtures.js';
@@ -247,6 +249,57 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
       await page.locator('main h1', { hasText: heading }).waitFor();
       await settled(page);
       await screenshot(page, name);
+    });
+  });
+
+  describe('with a health check that keeps failing', () => {
+    let t: TestKernel;
+    let service: http.Server;
+    beforeAll(async () => {
+      // The environment's health answers 503: the promotion stays STARTED, probed again later.
+      service = http.createServer((_req, res) => res.writeHead(503).end('warming up'));
+      await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+      const { port } = service.address() as { port: number };
+      const config = `
+plugins: [{ package: "@deploydb/promotion-webhook" }]
+environments:
+  staging: { url: "http://127.0.0.1:${port}" }
+promotions:
+  health: { type: WebhookPromotion, url: "/health", retries: 100, interval: 600 }
+pipelines:
+  checked: { environments: [{ name: staging, promotions: [health] }] }
+services:
+  billing: { name: "Billing", artifacts: ["com.acme:billing"], pipelines: [checked] }
+`;
+      t = await startTestKernel({ config, plugins: { '@deploydb/promotion-webhook': webhook } });
+    }, SEED_TIMEOUT_MS);
+    afterAll(async () => {
+      await t?.destroy();
+      service?.close();
+    });
+
+    it('shows when the promotion will be checked again', async () => {
+      const call = caller(t);
+      const artifact = await call('POST', '/api/artifacts', { group: 'com.acme', name: 'billing', version: '2.0.0', sourceUrl: 'https://ci.acme.example/billing/2.0.0' });
+      const deploymentId: number = artifact.flows[0].deployments[0].id;
+      await call('PATCH', `/api/deployments/${deploymentId}`, { status: 'COMPLETED' });
+      // After the first failed round, the next is `interval` (600 s) away.
+      const nextRound = async () => (await call('GET', `/api/deployments/${deploymentId}`)).promotions[0].nextEvaluationAt as string | null;
+      await expect.poll(async () => Date.parse((await nextRound()) ?? '') - Date.now(), { timeout: 20_000 }).toBeGreaterThan(500_000);
+      const nextEvaluationAt = await nextRound();
+      const page = await browser.context.newPage();
+      try {
+        await page.goto(`${t.url}/#/deployment/${deploymentId}`);
+        await settled(page);
+        const card = page.locator('.promotion', { hasText: 'health' });
+        await card.getByText('checked again at').waitFor();
+        // The time shown is the one the API gives, as the page writes every time.
+        const shown = await card.locator('p', { hasText: 'checked again at' }).locator('time').last().getAttribute('datetime');
+        expect(shown).toBe(nextEvaluationAt);
+        await screenshot(page, 'deployment-checked-again');
+      } finally {
+        await page.close();
+      }
     });
   });
 
