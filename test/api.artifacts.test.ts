@@ -108,6 +108,18 @@ describe.each(await databaseModes())('artifacts API (%s database)', (mode) => {
       expectInvalid(await f.api.send('ci', 'POST', '/api/artifacts', { ...newArtifact(), version: longString(900_000) }), '/version');
     });
 
+    it('a committedAt the database cannot keep (before the year 1, after 9999, in UTC) is 422, and nothing is stored', async () => {
+      for (const committedAt of ['0000-06-01T00:00:00Z', '0001-01-01T00:00:00+05:00', '9999-12-31T23:59:59-05:00', '2016-12-31T23:59:60Z']) {
+        const input = { ...newArtifact(), committedAt };
+        expectInvalid(await f.api.send('ci', 'POST', '/api/artifacts', input), '/committedAt');
+        expect((await f.api.get(`/api/artifacts?q=${encodeURIComponent(input.version)}`)).items).toEqual([]);
+      }
+      const earliest = await f.api.register('com.acme:foas', { committedAt: '0001-01-01T00:00:00Z' });
+      expect(earliest.committedAt).toBe('0001-01-01T00:00:00.000Z');
+      const latest = await f.api.register('com.acme:foas', { committedAt: '9999-12-31T23:59:59.999Z' });
+      expect(latest.committedAt).toBe('9999-12-31T23:59:59.999Z');
+    });
+
     it('an unknown field is 422 naming it, and nothing is stored', async () => {
       const input = newArtifact();
       const error = expectError(await f.api.send('ci', 'POST', '/api/artifacts', { ...input, branch: 'main' }), 422, 'validation_failed');

@@ -87,6 +87,9 @@ describe.each(await databaseModes())('GET /api/metrics/dora (%s database)', (mod
     expectError(await f.api.send('reader', 'GET', '/api/metrics/dora?environment=nope'), 404, 'not_found');
     expectError(await f.api.send('reader', 'GET', '/api/metrics/dora?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z'), 400, 'bad_request');
     expectError(await f.api.send('reader', 'GET', '/api/metrics/dora?from=last-week'), 400, 'bad_request');
+    // Before the year 1 (in UTC) is before anything DeployDB keeps: the window starts there.
+    const fromTheStart = await f.api.get(`/api/metrics/dora?from=${encodeURIComponent('0001-01-01T00:00:00+05:00')}&to=0001-02-01`);
+    expect(fromTheStart).toMatchObject({ from: '0001-01-01T00:00:00.000Z', to: '0001-02-01T00:00:00.000Z', deployments: 0 });
     expectError(await f.api.send(null, 'GET', '/api/metrics/dora'), 401, 'unauthorized');
   });
 });

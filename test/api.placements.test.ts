@@ -250,10 +250,17 @@ describe.each(await databaseModes())('what runs where, over time (%s database)',
       expect(nowThere.inFlight).toBeNull();
       expect(nowThere.current).toMatchObject({ id: prod2.id, status: 'VERIFIED' });
 
-      for (const bad of ['yesterday', '2026-13-01T00:00:00Z', '2026-01-01T25:00:00Z', '']) {
+      for (const bad of ['yesterday', '2026-13-01T00:00:00Z', '2026-02-30', '2026-01-01T25:00:00Z', '']) {
         expectError(await f.api.send('reader', 'GET', `/api/environments/prod/services?at=${encodeURIComponent(bad)}`), 400, 'bad_request');
         expectError(await f.api.send('reader', 'GET', `/api/services/maps/environments?at=${encodeURIComponent(bad)}`), 400, 'bad_request');
+        expectError(await f.api.send('reader', 'GET', `/api/environments/dev/diff/prod?at=${encodeURIComponent(bad)}`), 400, 'bad_request');
       }
+      // Moments before the year 1 (in UTC) are before anything; after 9999, in the future.
+      for (const early of ['0001-01-01T00:00:00Z', '0000-06-01T00:00:00Z', '0001-01-01T00:00:00+05:00', '0000-12-31']) {
+        expect(await f.api.get(`/api/environments/prod/services?at=${encodeURIComponent(early)}`)).toEqual([]);
+        expect((await f.api.get(`/api/environments/dev/diff/prod?at=${encodeURIComponent(early)}`)).every((d: any) => d.a === null && d.b === null)).toBe(true);
+      }
+      expect(await serviceIn('maps', 'prod', '9999-12-31T23:59:59-05:00')).toEqual(nowThere);
       expect(await f.api.get(`/api/environments/prod/services?at=${start.toISOString().slice(0, 10)}`)).toEqual(expect.any(Array));
     });
 

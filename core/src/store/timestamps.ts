@@ -8,6 +8,19 @@ const parseAsDate = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text') as (text: st
 const isDigit = (code: number) => code >= 48 && code <= 57;
 
 /**
+ * The instants DeployDB takes in (milliseconds since the epoch): the years 0001 to 9999 in UTC.
+ * PostgreSQL has no year 0 (ISO-8601's 0000 is its 1 BC) and reads ISO text only with four-digit
+ * years, so a time outside these would fail in the database instead of at the door.
+ */
+export const EARLIEST_TIME = Date.parse('0001-01-01T00:00:00Z');
+export const LATEST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Whether an instant is one DeployDB takes in (`EARLIEST_TIME`..`LATEST_TIME`); false for NaN. */
+export function isStorableTime(ms: number): boolean {
+  return ms >= EARLIEST_TIME && ms <= LATEST_TIME;
+}
+
+/**
  * PostgreSQL's text of a `timestamptz` as the API writes times: ISO-8601 in UTC with
  * milliseconds (`2024-08-22 22:49:43.1+00` → `2024-08-22T22:49:43.100Z`). In a UTC session
  * (the pools set one) this rewrites the text, far cheaper than a Date parsed and printed again;

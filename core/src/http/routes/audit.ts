@@ -1,10 +1,10 @@
 import Type from 'typebox';
 import { AUDIT_ACTIONS } from '../../domain/audit.js';
 import { literalUnion } from '../../domain/shapes.js';
-import { DeployDbError } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeTimeCursor, encodeTimeCursor, PageQuery, pageOf } from '../pagination.js';
 import { defineRoute, type RouteSpec } from '../route.js';
+import { momentOf, momentQuery } from '../moments.js';
 import { json } from '../answers.js';
 
 const AuditEntrySchema = Type.Object(
@@ -21,14 +21,7 @@ const AuditEntrySchema = Type.Object(
 );
 
 /** A moment: a date (midnight UTC), or a date and time with `Z` or an offset. */
-const Moment = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$', description: 'ISO-8601' });
-
-function momentOf(value: string | undefined, name: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new DeployDbError('bad_request', 'invalid query parameter', [{ path: `/${name}`, message: 'not a valid ISO-8601 moment' }]);
-  return new Date(time);
-}
+const Moment = momentQuery('ISO-8601 (a date alone is its midnight UTC)');
 
 /** `GET /api/audit` (admin): the audit trail, newest first (CONTRACT §15). */
 export function auditRoutes(api: Pick<ApiContext, 'auditEntries'>): RouteSpec[] {

@@ -4,6 +4,8 @@ import { DeployDbError, notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import { json } from '../answers.js';
+import { momentOf, momentQuery } from '../moments.js';
+import { EARLIEST_TIME } from '../../store/timestamps.js';
 
 const DAY_MS = 86_400_000;
 
@@ -19,8 +21,8 @@ export function doraRoutes(api: ApiContext): RouteSpec[] {
       query: Type.Object({
         service: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
         environment: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-        from: Type.Optional(Type.String({ format: 'date-time' })),
-        to: Type.Optional(Type.String({ format: 'date-time' })),
+        from: Type.Optional(momentQuery('start of the window (default: 30 days before `to`)')),
+        to: Type.Optional(momentQuery('end of the window (default: now)')),
       }),
       responses: { 200: { description: 'The figures, over everything asked and per service and environment', schema: DoraReportSchema } },
       errors: [404],
@@ -28,8 +30,8 @@ export function doraRoutes(api: ApiContext): RouteSpec[] {
         const model = api.model();
         if (query.service !== undefined && !model.services.has(query.service)) throw notFound(`service "${query.service}"`);
         if (query.environment !== undefined && !model.environments.has(query.environment)) throw notFound(`environment "${query.environment}"`);
-        const to = query.to === undefined ? api.now() : new Date(query.to);
-        const from = query.from === undefined ? new Date(to.getTime() - 30 * DAY_MS) : new Date(query.from);
+        const to = momentOf(query.to, 'to') ?? api.now();
+        const from = momentOf(query.from, 'from') ?? new Date(Math.max(to.getTime() - 30 * DAY_MS, EARLIEST_TIME));
         if (from.getTime() > to.getTime()) {
           throw new DeployDbError('bad_request', 'invalid query parameter', [{ path: '/from', message: '"from" is after "to"' }]);
         }

@@ -1,11 +1,12 @@
 import Type from 'typebox';
 import { RollbackInput } from '../../domain/inputs.js';
 import { ArtifactSchema, DEPLOYMENT_KINDS, DEPLOYMENT_STATUSES, DeploymentSchema, literalUnion, type Deployment } from '../../domain/shapes.js';
-import { DeployDbError, notFound } from '../../errors.js';
+import { notFound } from '../../errors.js';
 import type { ApiContext } from '../apiContext.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, PageQuery } from '../pagination.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import { json } from '../answers.js';
+import { momentOf, momentQuery } from '../moments.js';
 
 /**
  * What runs where (CONTRACT §4, §11): per environment and per service, now or at any past
@@ -15,21 +16,10 @@ import { json } from '../answers.js';
 
 const Key = Type.String({ minLength: 1, maxLength: 255 });
 
-/** `?at=`: an ISO-8601 time (a date alone is its midnight UTC); in the future it answers as now. */
+/** `?at=`: a past moment to answer as of; in the future it answers as now. */
 const AtQuery = {
-  at: Type.Optional(
-    Type.Union([Type.String({ format: 'date-time' }), Type.String({ format: 'date' })], {
-      description: 'answer as of this moment (ISO-8601; a date alone is its midnight UTC)',
-    }),
-  ),
+  at: Type.Optional(momentQuery('answer as of this moment (ISO-8601; a date alone is its midnight UTC)')),
 };
-
-function parseAt(at: string | undefined): Date | undefined {
-  if (at === undefined) return undefined;
-  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(at) ? `${at}T00:00:00Z` : at);
-  if (Number.isNaN(date.getTime())) throw new DeployDbError('bad_request', 'invalid query parameter', [{ path: '/at', message: 'not an ISO-8601 time' }]);
-  return date;
-}
 
 export const CurrentDeploymentSchema = Type.Object(
   {
@@ -97,7 +87,7 @@ export function placementRoutes(api: ApiContext): RouteSpec[] {
       responses: { 200: { description: 'One item per service with a current deployment there, in configuration order', schema: Type.Array(CurrentDeploymentSchema) } },
       errors: [404],
       async handler({ params, query, c }) {
-        const current = await api.placements.currentIn(environmentOf(params.name), parseAt(query.at));
+        const current = await api.placements.currentIn(environmentOf(params.name), momentOf(query.at, 'at'));
         return json(c, 200, inServiceOrder(current));
       },
     }),
@@ -113,7 +103,7 @@ export function placementRoutes(api: ApiContext): RouteSpec[] {
       errors: [404],
       async handler({ params, query, c }) {
         const service = serviceOf(params.name);
-        return json(c, 200, await api.placements.serviceIn(service.key, api.model().environmentsOf(service), parseAt(query.at)));
+        return json(c, 200, await api.placements.serviceIn(service.key, api.model().environmentsOf(service), momentOf(query.at, 'at')));
       },
     }),
     defineRoute({
@@ -144,7 +134,7 @@ export function placementRoutes(api: ApiContext): RouteSpec[] {
       responses: { 200: { description: 'One item per service, in configuration order', schema: Type.Array(DiffItemSchema) } },
       errors: [404],
       async handler({ params, query, c }) {
-        const at = parseAt(query.at);
+        const at = momentOf(query.at, 'at');
         const both = await api.placements.currentInEach([environmentOf(params.a), environmentOf(params.b)], at);
         const [a, b] = [both.get(params.a) ?? [], both.get(params.b) ?? []];
         const model = api.model();
