@@ -392,8 +392,8 @@ export class RequestGenerator {
   private string(schema: Schema): fc.Arbitrary<string> {
     const minLength = schema.minLength ?? 0;
     const maxLength = Math.min(schema.maxLength ?? 40, 40);
-    if (schema.format === 'date-time') return fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
-    if (schema.format === 'date') return fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+    if (schema.format === 'date-time') return moment();
+    if (schema.format === 'date') return moment().map((text) => text.slice(0, 10));
     if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= minLength && s.length <= (schema.maxLength ?? Infinity));
     return fc.oneof(
       { weight: 3, arbitrary: fc.string({ minLength, maxLength: Math.max(minLength, maxLength) }) },
@@ -463,4 +463,26 @@ function nest(depth: number): unknown {
   let value: unknown = 'deep';
   for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { a: value };
   return value;
+}
+
+/**
+ * An RFC 3339 time anywhere in the years ISO-8601 writes with four digits, the edges of that range
+ * likely, written with an offset of -14:00..+14:00 (so that the instant in UTC may fall outside).
+ */
+function moment(): fc.Arbitrary<string> {
+  const edges = ['0000-01-01T00:00:00.000Z', '0001-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z'].map((iso) => new Date(iso));
+  const instant = fc.oneof(
+    { weight: 3, arbitrary: fc.date({ min: edges[0]!, max: edges[3]!, noInvalidDate: true }) },
+    { weight: 1, arbitrary: fc.constantFrom(...edges) },
+  );
+  return fc
+    .tuple(instant, fc.integer({ min: -14 * 60, max: 14 * 60 }))
+    .map(([date, offsetMinutes]) => {
+      const local = new Date(date.getTime() + offsetMinutes * 60_000).toISOString();
+      const sign = offsetMinutes < 0 ? '-' : '+';
+      const hours = String(Math.floor(Math.abs(offsetMinutes) / 60)).padStart(2, '0');
+      const minutes = String(Math.abs(offsetMinutes) % 60).padStart(2, '0');
+      return offsetMinutes === 0 ? local : `${local.slice(0, -1)}${sign}${hours}:${minutes}`;
+    })
+    .filter((text) => /^\d{4}-/.test(text));
 }
