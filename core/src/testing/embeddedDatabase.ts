@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { PGlite } from '@electric-sql/pglite';
 import { openDatabase, type Database } from '../store/database.js';
 import { EMBEDDED_DATA_FOLDER } from '../store/embeddedPostgres.js';
@@ -54,7 +54,7 @@ function clusterTemplate(): Promise<string> {
 
 async function makeTemplate(): Promise<string> {
   // Named after the PGlite build it was made with: another install makes its own.
-  const entry = fileURLToPath(import.meta.resolve('@electric-sql/pglite'));
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const { size, mtimeMs } = fs.statSync(entry);
   const build = createHash('sha256').update(`${entry}\0${size}\0${mtimeMs}`).digest('hex').slice(0, 16);
   const template = path.join(os.tmpdir(), `deploydb-pglite-cluster-${build}`);
