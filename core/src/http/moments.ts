@@ -4,7 +4,7 @@ import { DeployDbError } from '../errors.js';
 import { EARLIEST_TIME, LATEST_TIME } from '../store/timestamps.js';
 
 /**
- * A moment in a query parameter (`?at=`, `?from=`, `?to=`): ISO-8601, to the second or finer, with
+ * A moment in a query parameter (`?at=`, `?from=`, `?to=`): ISO-8601, to the minute or finer, with
  * `Z` or an offset; or a date alone, which is its midnight UTC.
  */
 export function momentQuery(description: string) {
