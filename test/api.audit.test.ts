@@ -317,12 +317,16 @@ not-a-section: {}
       const exactly = (await api.get(`/api/audit?from=${middle.at}&to=${middle.at}`, 'ops')).items as Entry[];
       expect(exactly.map((e) => e.id)).toContain(middle.id);
       expect((await api.get('/api/audit?to=2000-01-01', 'ops')).items).toEqual([]);
+      // Past the years kept (0001..9999 in UTC), a bound is the nearest one kept: before everything, after everything.
+      expect((await api.get(`/api/audit?to=${encodeURIComponent('0001-01-01T00:00:00+05:00')}`, 'ops')).items).toEqual([]);
+      expect((await api.get(`/api/audit?from=0000-06-01&to=${encodeURIComponent('9999-12-31T23:59:59-05:00')}&limit=500`, 'ops')).items).toEqual(all);
     });
 
     it('answers 400 for a bad filter or cursor', async () => {
       expectError(await api.send('ops', 'GET', '/api/audit?action=deleted'), 400, 'bad_request');
       expectError(await api.send('ops', 'GET', '/api/audit?from=yesterday'), 400, 'bad_request');
       expectError(await api.send('ops', 'GET', '/api/audit?to=2024-13-45T99:00:00Z'), 400, 'bad_request');
+      expectError(await api.send('ops', 'GET', '/api/audit?from=2026-02-30'), 400, 'bad_request');
       expectError(await api.send('ops', 'GET', '/api/audit?cursor=cDEy'), 400, 'bad_request');
       expectError(await api.send('ops', 'GET', '/api/audit?limit=501'), 400, 'bad_request');
     });

@@ -41,34 +41,19 @@ const embedded = (database: DatabaseMode): BusCase => ({
   broker: null,
   queue: () => ({ yaml: '', plugins: {}, cleanup: async () => undefined }),
 });
+/** A broker's case, on the last database mode, when the broker answers. */
+const onBroker = async (broker: Broker, name: string, queue: BusCase['queue']): Promise<BusCase[]> =>
+  (await brokerAvailable(broker)) ? [{ name, database: databases.at(-1)!, broker, queue }] : [];
 const cases: BusCase[] = [
   ...databases.map(embedded),
-  ...((await brokerAvailable('nats'))
-    ? [
-        {
-          name: 'NATS JetStream',
-          database: databases.at(-1)!,
-          broker: 'nats' as const,
-          queue: () => {
-            const config = natsBusConfig(uniqueTag());
-            return { yaml: queueYaml('@deploydb/queue-nats', config), plugins: { '@deploydb/queue-nats': natsQueue }, cleanup: () => deleteNatsStream(config.stream) };
-          },
-        },
-      ]
-    : []),
-  ...((await brokerAvailable('redis'))
-    ? [
-        {
-          name: 'Redis Streams',
-          database: databases.at(-1)!,
-          broker: 'redis' as const,
-          queue: () => {
-            const tag = uniqueTag();
-            return { yaml: queueYaml('@deploydb/queue-redis', redisBusConfig(tag)), plugins: { '@deploydb/queue-redis': redisQueue }, cleanup: () => deleteRedisKeys(tag) };
-          },
-        },
-      ]
-    : []),
+  ...(await onBroker('nats', 'NATS JetStream', () => {
+    const config = natsBusConfig(uniqueTag());
+    return { yaml: queueYaml('@deploydb/queue-nats', config), plugins: { '@deploydb/queue-nats': natsQueue }, cleanup: () => deleteNatsStream(config.stream) };
+  })),
+  ...(await onBroker('redis', 'Redis Streams', () => {
+    const tag = uniqueTag();
+    return { yaml: queueYaml('@deploydb/queue-redis', redisBusConfig(tag)), plugins: { '@deploydb/queue-redis': redisQueue }, cleanup: () => deleteRedisKeys(tag) };
+  })),
 ];
 
 describe.each(cases)('subscriber plugins over $name', (bus) => {

@@ -1,7 +1,6 @@
 import Type from 'typebox';
-import { IsDate } from 'typebox/format';
 import { DeployDbError } from '../errors.js';
-import { EARLIEST_TIME, LATEST_TIME } from '../store/timestamps.js';
+import { EARLIEST_TIME, instantOfIso, LATEST_TIME } from '../store/timestamps.js';
 
 /**
  * A moment in a query parameter (`?at=`, `?from=`, `?to=`): ISO-8601, to the minute or finer, with
@@ -19,9 +18,8 @@ export function momentQuery(description: string) {
  */
 export function momentOf(value: string | undefined, name: string): Date | undefined {
   if (value === undefined) return undefined;
-  const time = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value.toUpperCase());
-  // Date.parse rolls a day past the month's end over into the next month: the date is checked first.
-  if (!IsDate(value.slice(0, 10)) || Number.isNaN(time)) {
+  const time = instantOfIso(value);
+  if (Number.isNaN(time)) {
     throw new DeployDbError('bad_request', 'invalid query parameter', [{ path: `/${name}`, message: 'not an ISO-8601 time' }]);
   }
   return new Date(Math.min(Math.max(time, EARLIEST_TIME), LATEST_TIME));

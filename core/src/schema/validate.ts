@@ -3,14 +3,14 @@ import type { TSchema, Static } from 'typebox';
 import Value from 'typebox/value';
 import { Format } from 'typebox/format';
 import type { ErrorDetail } from '../errors.js';
-import { isStorableTime } from '../store/timestamps.js';
+import { instantOfIso, isStorableTime } from '../store/timestamps.js';
 
 // A time (`date-time`, `date`) is one whose instant the database can keep (`isStorableTime`):
 // an offset may not carry it outside the years 0001..9999 in UTC.
 for (const name of ['date-time', 'date']) {
   const standard = Format.Get(name);
   if (!standard) continue;
-  Format.Set(name, (value) => standard(value) && isStorableTime(Date.parse(name === 'date' ? `${value}T00:00:00Z` : value.toUpperCase())));
+  Format.Set(name, (value) => standard(value) && isStorableTime(instantOfIso(value)));
 }
 
 interface Validator {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { IsDate } from 'typebox/format';
 
 /** PostgreSQL's type id of `timestamp with time zone`. */
 export const TIMESTAMPTZ_OID = 1184;
@@ -14,6 +15,16 @@ const isDigit = (code: number) => code >= 48 && code <= 57;
  */
 export const EARLIEST_TIME = Date.parse('0001-01-01T00:00:00Z');
 export const LATEST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * The instant of ISO-8601 text in milliseconds (NaN when it is none): a date alone is its midnight
+ * UTC; `t` and `z` count as `T` and `Z`. A day past the month's end is NaN (Date.parse would roll it
+ * over into the next month).
+ */
+export function instantOfIso(text: string): number {
+  if (!IsDate(text.slice(0, 10))) return NaN;
+  return Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text.toUpperCase());
+}
 
 /** Whether an instant is one DeployDB takes in (`EARLIEST_TIME`..`LATEST_TIME`); false for NaN. */
 export function isStorableTime(ms: number): boolean {
