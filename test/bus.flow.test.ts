@@ -176,7 +176,7 @@ for (const provider of providers) {
         const onBus = new Set(bus.map((m) => m.event.id));
         const missing = outbox.filter((r) => !onBus.has(r.eventId)).map((r) => r.type);
         expect(missing, 'stored events not on the bus yet').toEqual([]);
-        expect(outbox.every((r) => r.publishedAt !== null), 'outbox rows marked published').toBe(true);
+        expect(outbox.every((r) => r.published), 'outbox rows marked published').toBe(true);
         return bus;
       }, 20_000);
     }

@@ -182,7 +182,7 @@ describe.runIf(modes.includes('postgres'))('the event stream over one PostgreSQL
       const lateEvent = { specversion: '1.0', id: randomUUID(), source: 'deploydb', type: 'deploydb.artifact.created', time: new Date().toISOString(), subject: 'artifacts/0', datacontenttype: 'application/json', data: { held: true } };
       await held.query('begin');
       const { rows } = await held.query(
-        `insert into outbox_event (event_id, type, order_key, event, created_at, published_at) values ($1, $2, 'held', $3, now(), now()) returning id`,
+        `insert into outbox_event (event_id, type, order_key, event, created_at) values ($1, $2, 'held', $3, now()) returning id`,
         [lateEvent.id, lateEvent.type, JSON.stringify(lateEvent)],
       );
       const heldId = Number(rows[0].id);

@@ -41,7 +41,8 @@ export interface OutboxRow {
   eventId: string;
   type: string;
   orderKey: string;
-  publishedAt: Date | null;
+  /** Taken off `outbox_pending`: handed to the bus. */
+  published: boolean;
   event: BusCloudEvent;
 }
 
@@ -73,10 +74,13 @@ export function queueYaml(plugin: string, config: Record<string, unknown>): stri
 // ---------------------------------------------------------------------------------------------
 // The outbox
 
-/** The outbox, oldest first, with `published_at`. */
+const OUTBOX_ROWS = `select id::text as id, event_id::text as event_id, type, order_key, event,
+  not exists (select 1 from outbox_pending p where p.id = o.id) as published from outbox_event o order by o.id`;
+
+/** The outbox, oldest first, each event with whether it was published. */
 export async function outboxRows(t: TestKernel): Promise<OutboxRow[]> {
   const rows = await t.kernel.db.sql<Record<string, unknown>>(
-    'select id::text as id, event_id::text as event_id, type, order_key, published_at, event from outbox_event order by outbox_event.id',
+    OUTBOX_ROWS,
   );
   return rows.map(toOutboxRow);
 }
@@ -87,7 +91,7 @@ export async function outboxRowsAt(databaseUrl: string): Promise<OutboxRow[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query('select id::text as id, event_id::text as event_id, type, order_key, published_at, event from outbox_event order by outbox_event.id');
+    const { rows } = await client.query(OUTBOX_ROWS);
     return rows.map(toOutboxRow);
   } finally {
     await client.end();
@@ -101,7 +105,7 @@ function toOutboxRow(row: Record<string, unknown>): OutboxRow {
     eventId: String(row.event_id),
     type: String(row.type),
     orderKey: String(row.order_key),
-    publishedAt: row.published_at ? new Date(row.published_at as string) : null,
+    published: row.published === true,
     event: event as BusCloudEvent,
   };
 }

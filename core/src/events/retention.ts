@@ -5,14 +5,16 @@ import type { Logger } from '../plugin-api/logger.js';
 export const RETENTION_DAYS = 7;
 
 const STATEMENTS = [
-  `delete from outbox_event where published_at < now() - make_interval(days => ?)`,
+  `delete from outbox_event o where o.created_at < now() - make_interval(days => ?)
+     and not exists (select 1 from outbox_pending p where p.id = o.id)`,
   `delete from webhook_delivery where status = 'delivered' and updated_at < now() - make_interval(days => ?)`,
   `delete from trigger_receipt where status is not null and created_at < now() - make_interval(days => ?)`,
 ];
 
 /**
- * Deletes what no one needs any more, once an hour: events already on the bus, webhooks already
- * delivered (failed ones stay until retried), receipts past any sensible redelivery of a trigger.
+ * Deletes what no one needs any more, once an hour: events already on the bus (by when they were
+ * made), webhooks already delivered (failed ones stay until retried), receipts past any sensible
+ * redelivery of a trigger.
  * The ledger itself (artifacts, flows, deployments, results) is never pruned.
  */
 export class Retention {

@@ -133,8 +133,8 @@ export interface OutboxEventRow {
   orderKey: string;
   event: Record<string, unknown>;
   createdAt: Date;
-  publishedAt: Date | null;
 }
+/** An event is unpublished while its id is in `outbox_pending` (see migration m010). */
 export const OutboxEventEntity = new EntitySchema<OutboxEventRow>({
   name: 'OutboxEvent',
   tableName: 'outbox_event',
@@ -145,7 +145,6 @@ export const OutboxEventEntity = new EntitySchema<OutboxEventRow>({
     orderKey: { type: 'text' },
     event: { type: 'json', columnType: 'json' },
     createdAt: timestamp,
-    publishedAt: { ...timestamp, nullable: true },
   },
 });
 

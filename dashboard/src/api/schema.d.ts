@@ -2738,7 +2738,9 @@ export interface operations {
             query?: {
                 service?: string;
                 environment?: string;
+                /** @description start of the window (default: 30 days before `to`) */
                 from?: string;
+                /** @description end of the window (default: now) */
                 to?: string;
             };
             header?: never;
@@ -3694,9 +3696,9 @@ export interface operations {
             query?: {
                 actor?: string;
                 action?: "artifact.register" | "deployment.report" | "deployment.record" | "deployment.rollback" | "promotion.report" | "trigger" | "webhook.retry" | "config.reload" | "auth.denied";
-                /** @description ISO-8601 */
+                /** @description ISO-8601 (a date alone is its midnight UTC) */
                 from?: string;
-                /** @description ISO-8601 */
+                /** @description ISO-8601 (a date alone is its midnight UTC) */
                 to?: string;
                 limit?: number;
                 cursor?: string;

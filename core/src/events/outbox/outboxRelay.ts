@@ -10,8 +10,8 @@ export interface OutboxRelayOptions {
   queue: QueueProvider;
   /**
    * Set when the queue keeps its messages in DeployDB's own database: copies up to `limit`
-   * unpublished events into it and marks them published, in one statement, answering how many;
-   * used instead of publishing them one by one through `queue`.
+   * unpublished events into it and takes them off `outbox_pending`, in one statement, answering
+   * how many; used instead of publishing them one by one through `queue`.
    */
   takeFromOutbox?: (limit: number) => Promise<number>;
   logger: Logger;
@@ -19,6 +19,12 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Look for events even when nothing woke the relay (ms): commits of other instances without NOTIFY. */
   pollMs?: number;
+  /**
+   * Events published between two vacuums of `outbox_pending` (5 000): each event published
+   * leaves a dead entry there that every look for pending events walks past until a vacuum
+   * removes it.
+   */
+  vacuumEvery?: number;
 }
 
 interface PendingRow {
@@ -49,6 +55,7 @@ export class OutboxRelay {
   private leader = false;
   private readonly loop: WakeableLoop;
   private failures = 0;
+  private publishedSinceVacuum = 0;
   private notifyPending = false;
   /** The last statement sent on `client`: the next waits for it (one client runs one query at a time). */
   private clientTurn: Promise<unknown> = Promise.resolve();
@@ -145,11 +152,13 @@ export class OutboxRelay {
     if (!(await this.ensureLeadership())) return false;
     const limit = this.options.batchSize ?? 500;
     if (this.options.takeFromOutbox) {
-      return (await this.options.takeFromOutbox(limit)) === limit;
+      const taken = await this.options.takeFromOutbox(limit);
+      await this.published(taken);
+      return taken === limit;
     }
     const rows = await this.options.db.backgroundSql<PendingRow>(
-      `select id::text as id, event_id::text as event_id, type, order_key, event from outbox_event
-        where published_at is null order by outbox_event.id limit ?`,
+      `select o.id::text as id, o.event_id::text as event_id, o.type, o.order_key, o.event
+         from outbox_pending p join outbox_event o on o.id = p.id order by p.id limit ?`,
       [limit],
     );
     if (rows.length === 0) {
@@ -158,7 +167,8 @@ export class OutboxRelay {
     }
     const published = await this.publish(rows);
     if (published.length > 0) {
-      await this.options.db.backgroundSql(`update outbox_event set published_at = now() where id = any(?::bigint[])`, [published]);
+      await this.options.db.backgroundSql(`delete from outbox_pending where id = any(?::bigint[])`, [published]);
+      await this.published(published.length);
     }
     if (published.length < rows.length) {
       if (this.failures === 0) this.options.logger.warn({ pending: rows.length - published.length }, 'outbox relay: the queue refused events; retrying');
@@ -168,6 +178,17 @@ export class OutboxRelay {
     if (this.failures > 0) this.options.logger.info('outbox relay: the queue takes events again');
     this.failures = 0;
     return rows.length === limit;
+  }
+
+  /**
+   * Counts events taken off `outbox_pending`, and vacuums it every `vacuumEvery`: a small table,
+   * so a vacuum of it is quick, and the database's own may be far off or turned off.
+   */
+  private async published(count: number): Promise<void> {
+    this.publishedSinceVacuum += count;
+    if (this.publishedSinceVacuum < (this.options.vacuumEvery ?? 5_000)) return;
+    this.publishedSinceVacuum = 0;
+    await this.options.db.backgroundSql('vacuum outbox_pending').catch((error) => this.options.logger.warn({ err: error }, 'outbox relay: cannot vacuum outbox_pending'));
   }
 
   /** Publishes a batch, one order key's events in sequence (stopping at its first failure), keys side by side. */

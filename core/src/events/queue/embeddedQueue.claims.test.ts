@@ -433,7 +433,7 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
     TEST_TIMEOUT,
   );
 
-  it('takes up to the limit of the oldest unpublished outbox events into the log (as pointers to them), in outbox order, and marks them published', async () => {
+  it('takes up to the limit of the oldest unpublished outbox events into the log (as pointers to them), in outbox order, and takes them off the pending list', async () => {
     const { db } = await open();
     const queue = await startQueue(db);
     const inbox = collector();
@@ -452,7 +452,7 @@ function claimTests(openStore: OpenStore, { instancesHaveOwnConnections }: { ins
       outbox.push({ id: row.id, eventId: event.id as string, type, key, event });
     }
     const published = async () =>
-      (await db.sql<{ id: number }>(`select id::int as id from outbox_event where published_at is not null order by id`)).map((r) => r.id);
+      (await db.sql<{ id: number }>(`select id::int as id from outbox_event o where not exists (select 1 from outbox_pending p where p.id = o.id) order by id`)).map((r) => r.id);
     const logged = () =>
       db.sql<{ message_id: string; type: string; order_key: string }>(
         `select o.event_id::text as message_id, m.type, m.order_key from queue_message m join outbox_event o on o.id = m.outbox_id order by m.id`,

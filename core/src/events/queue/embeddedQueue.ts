@@ -97,29 +97,31 @@ export class EmbeddedQueue implements QueueProvider {
   }
 
   /**
-   * Takes up to `limit` unpublished events of the outbox into the message log and marks them
-   * published, in one statement, in outbox order; answers how many it took. The outbox relay's
-   * way of publishing to this queue: the log holds a pointer to each outbox row (the event is
-   * written once), and the events never leave the database. An event no consumer group's pattern
-   * matches (no webhooks, no subscriber for it) is marked published without entering the log:
-   * nobody would read it, and a group made later starts from the events that follow.
+   * Takes up to `limit` unpublished events of the outbox into the message log and off
+   * `outbox_pending`, in one statement, in outbox order; answers how many it took. The outbox
+   * relay's way of publishing to this queue: the log holds a pointer to each outbox row (the
+   * event is written once), and the events never leave the database. An event no consumer
+   * group's pattern matches (no webhooks, no subscriber for it) is taken off without entering the
+   * log: nobody would read it, and a group made later starts from the events that follow.
+   * Consumers are woken only when the log grew: events nobody reads cost them nothing.
    */
   async takeFromOutbox(limit: number): Promise<number> {
-    const rows = await this.options.db.backgroundSql<{ taken: string }>(
+    const rows = await this.options.db.backgroundSql<{ taken: string; logged: string }>(
       `with log as (select pg_advisory_xact_lock(?)),
        taken as (
-         update outbox_event set published_at = now() where id in (
-           select o.id from outbox_event o, log where o.published_at is null order by o.id limit ? for update of o skip locked)
-         returning id, type, order_key),
+         delete from outbox_pending where id in (
+           select p.id from outbox_pending p, log order by p.id limit ? for update of p skip locked)
+         returning id),
        logged as (
          insert into queue_message (type, order_key, outbox_id)
-         select t.type, t.order_key, t.id from taken t where exists (select 1 from queue_group g where t.type ~ g.pattern_regex) order by t.id)
-       select count(*)::text as taken from taken`,
+         select o.type, o.order_key, o.id from taken t join outbox_event o on o.id = t.id
+          where exists (select 1 from queue_group g where o.type ~ g.pattern_regex) order by o.id
+         returning 1)
+       select (select count(*) from taken)::text as taken, (select count(*) from logged)::text as logged`,
       [LOG_LOCK, limit],
     );
-    const taken = Number(rows[0]?.taken ?? 0);
-    if (taken > 0) this.wakeSubscriptions();
-    return taken;
+    if (Number(rows[0]?.logged ?? 0) > 0) this.wakeSubscriptions();
+    return Number(rows[0]?.taken ?? 0);
   }
 
   /** Wakes consumers in turn, so that competing consumers in one process share the work. */

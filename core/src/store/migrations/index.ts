@@ -8,6 +8,7 @@ import { M006Placements } from './m006_placements.js';
 import { M007EventIds } from './m007_event_ids.js';
 import { M008InstallationAudit } from './m008_installation_audit.js';
 import { M009QueuePointers } from './m009_queue_pointers.js';
+import { M010OutboxPending } from './m010_outbox_pending.js';
 
 /** Every migration, in order. Listed in code so the built package needs no migration files on disk. */
 export const migrationsList: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'm007_event_ids', class: M007EventIds },
   { name: 'm008_installation_audit', class: M008InstallationAudit },
   { name: 'm009_queue_pointers', class: M009QueuePointers },
+  { name: 'm010_outbox_pending', class: M010OutboxPending },
 ];
