@@ -16,7 +16,9 @@ import http from 'node:http';
  * which answers count as answered well (2xx by default); `answered(i)` is told when the i-th was.
  */
 export async function openLoop(url, { rate, seconds, connections = 20, request, accept = (status) => status >= 200 && status < 300, answered = () => undefined }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  // First in, first out: every connection is kept in use, so none sits idle until the server's
+  // keep-alive timeout closes it under a request about to be sent (ECONNRESET).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, scheduling: 'fifo' });
   const target = new URL(url);
   const total = Math.round(rate * seconds);
   const latencies = [];
