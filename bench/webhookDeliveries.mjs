@@ -69,8 +69,11 @@ async function storePending(url, receiverUrl) {
     return { event_id: id, event_type: event.type, url: receiverUrl, order_key: `artifact:${i + 1}`, status: 'pending', max_attempts: 10, event };
   });
   await client.query(
-    `insert into webhook_delivery (event_id, event_type, url, order_key, status, max_attempts, event)
-     select * from jsonb_to_recordset($1::jsonb) as x(event_id text, event_type text, url text, order_key text, status text, max_attempts int, event jsonb)`,
+    `with stored as (
+       insert into webhook_delivery (event_id, event_type, url, order_key, status, max_attempts, event)
+       select * from jsonb_to_recordset($1::jsonb) as x(event_id text, event_type text, url text, order_key text, status text, max_attempts int, event jsonb)
+       returning id, next_attempt_at)
+     insert into webhook_due (id, next_attempt_at) select id, next_attempt_at from stored`,
     [JSON.stringify(rows)],
   );
   await client.end();

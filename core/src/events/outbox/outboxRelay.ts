@@ -4,6 +4,7 @@ import type { Logger } from '../../plugin-api/logger.js';
 import type { QueueProvider } from '../../plugin-api/queue.js';
 import { WakeableLoop } from '../../wakeableLoop.js';
 import { exponentialDelay } from '../../retry.js';
+import { PeriodicVacuum } from '../../store/periodicVacuum.js';
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -19,11 +20,7 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Look for events even when nothing woke the relay (ms): commits of other instances without NOTIFY. */
   pollMs?: number;
-  /**
-   * Events published between two vacuums of `outbox_pending` (5 000): each event published
-   * leaves a dead entry there that every look for pending events walks past until a vacuum
-   * removes it.
-   */
+  /** Events published between two vacuums of `outbox_pending` (5 000; see store/periodicVacuum.ts). */
   vacuumEvery?: number;
 }
 
@@ -55,12 +52,13 @@ export class OutboxRelay {
   private leader = false;
   private readonly loop: WakeableLoop;
   private failures = 0;
-  private publishedSinceVacuum = 0;
+  private readonly vacuum: PeriodicVacuum;
   private notifyPending = false;
   /** The last statement sent on `client`: the next waits for it (one client runs one query at a time). */
   private clientTurn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: OutboxRelayOptions) {
+    this.vacuum = new PeriodicVacuum(options.db, 'outbox_pending', options.vacuumEvery ?? 5_000, options.logger);
     this.loop = new WakeableLoop({
       round: () => this.round(),
       idleMs: options.pollMs ?? 1000,
@@ -153,7 +151,7 @@ export class OutboxRelay {
     const limit = this.options.batchSize ?? 500;
     if (this.options.takeFromOutbox) {
       const taken = await this.options.takeFromOutbox(limit);
-      await this.published(taken);
+      await this.vacuum.taken(taken);
       return taken === limit;
     }
     const rows = await this.options.db.backgroundSql<PendingRow>(
@@ -168,7 +166,7 @@ export class OutboxRelay {
     const published = await this.publish(rows);
     if (published.length > 0) {
       await this.options.db.backgroundSql(`delete from outbox_pending where id = any(?::bigint[])`, [published]);
-      await this.published(published.length);
+      await this.vacuum.taken(published.length);
     }
     if (published.length < rows.length) {
       if (this.failures === 0) this.options.logger.warn({ pending: rows.length - published.length }, 'outbox relay: the queue refused events; retrying');
@@ -178,17 +176,6 @@ export class OutboxRelay {
     if (this.failures > 0) this.options.logger.info('outbox relay: the queue takes events again');
     this.failures = 0;
     return rows.length === limit;
-  }
-
-  /**
-   * Counts events taken off `outbox_pending`, and vacuums it every `vacuumEvery`: a small table,
-   * so a vacuum of it is quick, and the database's own may be far off or turned off.
-   */
-  private async published(count: number): Promise<void> {
-    this.publishedSinceVacuum += count;
-    if (this.publishedSinceVacuum < (this.options.vacuumEvery ?? 5_000)) return;
-    this.publishedSinceVacuum = 0;
-    await this.options.db.backgroundSql('vacuum outbox_pending').catch((error) => this.options.logger.warn({ err: error }, 'outbox relay: cannot vacuum outbox_pending'));
   }
 
   /** Publishes a batch, one order key's events in sequence (stopping at its first failure), keys side by side. */

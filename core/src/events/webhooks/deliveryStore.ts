@@ -4,7 +4,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 
 /*
  * The `webhook_delivery` table, in plain SQL: the dispatcher inserts, the sender claims and
- * records outcomes, the API lists and retries. Every write is one statement.
+ * records outcomes, the API lists and retries. Every write is one statement, which also keeps
+ * `webhook_due` (the pending deliveries and their next attempts, migration m011) in step.
  */
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -104,14 +105,17 @@ export async function insertDeliveries(db: Database, deliveries: readonly NewDel
     params.push(d.eventId, d.eventType, d.url, d.orderKey, d.maxAttempts, JSON.stringify(d.event));
     return `(?, ?, ?, ?, 'pending', ?, ?::jsonb)`;
   });
-  const rows = await db.backgroundSql<{ id: number }>(
-    `insert into webhook_delivery (event_id, event_type, url, order_key, status, max_attempts, event)
-     values ${values.join(', ')}
-     on conflict (event_id, url) do nothing
-     returning id`,
+  const rows = await db.backgroundSql<{ inserted: string }>(
+    `with inserted as (
+       insert into webhook_delivery (event_id, event_type, url, order_key, status, max_attempts, event)
+       values ${values.join(', ')}
+       on conflict (event_id, url) do nothing
+       returning id, next_attempt_at),
+     due as (insert into webhook_due (id, next_attempt_at) select id, next_attempt_at from inserted)
+     select count(*)::text as inserted from inserted`,
     params,
   );
-  return rows.length;
+  return Number(rows[0]?.inserted ?? 0);
 }
 
 /**
@@ -133,15 +137,15 @@ export async function claimDue(db: Database, limit: number, leaseSeconds: number
   }>(
     `update webhook_delivery d set locked_until = now() + make_interval(secs => ?)
       where d.id in (
-        select c.id from webhook_delivery c
-         where c.status = 'pending' and c.next_attempt_at <= now()
+        select c.id from webhook_due w join webhook_delivery c on c.id = w.id
+         where w.next_attempt_at <= now() and c.status = 'pending'
            and (c.locked_until is null or c.locked_until < now())
            and not exists (
              select 1 from webhook_delivery e
               where e.url = c.url and e.order_key = c.order_key and e.status = 'pending' and e.id < c.id)
-         order by c.next_attempt_at, c.id
+         order by w.next_attempt_at, w.id
          limit ?
-         for update skip locked)
+         for update of c skip locked)
       returning d.id, d.event_id, d.url, d.attempts, d.max_attempts, d.event, d.locked_until::text as lease`,
     [leaseSeconds, limit],
   );
@@ -183,7 +187,8 @@ export async function recordOutcomes(db: Database, outcomes: readonly DeliveryOu
     return '(?::int, ?::text, ?::int, ?::text, ?::int, ?::text, ?::float8)';
   });
   await db.backgroundSql(
-    `update webhook_delivery d set
+    `with changed as (
+      update webhook_delivery d set
         attempts = d.attempts + v.tried,
         status = coalesce(v.forced, case when v.tried > 0 and d.attempts + v.tried >= d.max_attempts then 'failed' else d.status end),
         last_status_code = case when v.tried > 0 then v.code else d.last_status_code end,
@@ -192,7 +197,11 @@ export async function recordOutcomes(db: Database, outcomes: readonly DeliveryOu
         locked_until = null,
         updated_at = case when v.tried > 0 or v.forced is not null then now() else d.updated_at end
        from (values ${values.join(', ')}) as v (id, lease, tried, forced, code, error, delay)
-      where d.id = v.id and d.status = 'pending' and d.locked_until = v.lease::timestamptz`,
+      where d.id = v.id and d.status = 'pending' and d.locked_until = v.lease::timestamptz
+      returning d.id, d.status, d.next_attempt_at, v.delay),
+    settled as (delete from webhook_due w using changed c where w.id = c.id and c.status <> 'pending')
+    update webhook_due w set next_attempt_at = c.next_attempt_at
+      from changed c where w.id = c.id and c.status = 'pending' and c.delay is not null`,
     params,
   );
 }
@@ -226,9 +235,12 @@ export async function findDelivery(db: Database, id: number): Promise<Delivery |
  */
 export async function requeueFailed(em: EntityManager, id: number, attempts: number): Promise<Delivery | null> {
   const rows = await em.execute<DeliveryRow[]>(
-    `update webhook_delivery set status = 'pending', max_attempts = attempts + ?, next_attempt_at = now(), locked_until = null, updated_at = now()
-      where id = ? and status = 'failed'
-      returning ${VIEW_COLUMNS}`,
+    `with requeued as (
+       update webhook_delivery set status = 'pending', max_attempts = attempts + ?, next_attempt_at = now(), locked_until = null, updated_at = now()
+        where id = ? and status = 'failed'
+        returning ${VIEW_COLUMNS}, next_attempt_at),
+     due as (insert into webhook_due (id, next_attempt_at) select id, next_attempt_at from requeued)
+     select ${VIEW_COLUMNS} from requeued`,
     [attempts, id],
   );
   return rows[0] ? viewOf(rows[0]) : null;

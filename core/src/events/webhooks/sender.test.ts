@@ -132,6 +132,40 @@ describe.each(await databaseModes())('webhook sender (%s database)', (mode) => {
     expect(r.received.map((q) => q.headers['webhook-id'])).toEqual([e.id, e.id]);
   });
 
+  it('lists in webhook_due exactly the pending deliveries, at their next attempt, and vacuums it as outcomes come in', async () => {
+    const r = await receiver((i) => (i === 0 ? 500 : 200));
+    hooks = [webhook(r.url, { retry: { attempts: 3, backoff: 30 } })];
+    const vacuums = async () =>
+      Number((await db.em().execute<{ n: string }[]>(`select coalesce(vacuum_count, 0)::text as n from pg_stat_user_tables where relname = 'webhook_due'`))[0]?.n ?? 0);
+    const vacuumsBefore = await vacuums();
+    const w = webhooks({ vacuumEvery: 2 });
+    const due = () =>
+      db.em().execute<Array<{ id: number; at_its_time: boolean; later: boolean }>>(
+        `select w.id, w.next_attempt_at = d.next_attempt_at as at_its_time, w.next_attempt_at > now() + interval '10 seconds' as later
+           from webhook_due w join webhook_delivery d on d.id = w.id order by w.id`,
+      );
+    const refused = event();
+    await dispatch(w, refused);
+    await r.waitFor(1);
+    const delivered = event();
+    await dispatch(w, delivered);
+    await r.waitFor(2);
+    await vi.waitFor(
+      async () => {
+        const rows = await all(w);
+        expect(rows.map((d) => [d.eventId, d.status, d.attempts])).toEqual([
+          [refused.id, 'pending', 1],
+          [delivered.id, 'delivered', 1],
+        ]);
+      },
+      { timeout: 5000, interval: 20 },
+    );
+    // The refused one waits about 30 s for its next try; the delivered one is off the list.
+    const [pending] = (await all(w)).filter((d) => d.status === 'pending');
+    expect(await due()).toEqual([{ id: pending!.id, at_its_time: true, later: true }]);
+    await vi.waitFor(async () => expect(await vacuums()).toBeGreaterThan(vacuumsBefore), { timeout: 5000, interval: 50 });
+  });
+
   it('fails a delivery that never gets an answer after its attempts; a retry sends it again once the receiver is fixed', async () => {
     const r = await receiver(() => 'hang');
     hooks = [webhook(r.url, { retry: { attempts: 2, backoff: 0.1 } })];

@@ -7,6 +7,7 @@ import { VERSION } from '../../version.js';
 import { describeFetchError } from '../../fetchError.js';
 import { exponentialDelay } from '../../retry.js';
 import { WakeableLoop } from '../../wakeableLoop.js';
+import { PeriodicVacuum } from '../../store/periodicVacuum.js';
 import { claimDue, recordOutcomes, type ClaimedDelivery, type DeliveryOutcome } from './deliveryStore.js';
 import { secretKey, webhookHeaders } from './signature.js';
 import { webhookFor } from './webhookMatch.js';
@@ -29,6 +30,8 @@ export interface WebhookSenderOptions {
   stopGraceMs?: number;
   /** Random part of a retry delay, as a fraction either way (default 0.2). */
   jitter?: number;
+  /** Outcomes recorded between two vacuums of `webhook_due` (5 000; see store/periodicVacuum.ts). */
+  vacuumEvery?: number;
 }
 
 const MAX_RETRY_DELAY_SECONDS = 3600;
@@ -56,7 +59,7 @@ export class WebhookSender {
   private readonly userAgent = `DeployDB/${VERSION}`;
 
   constructor(private readonly options: WebhookSenderOptions) {
-    this.writer = new OutcomeWriter(options.db, options.logger);
+    this.writer = new OutcomeWriter(options.db, options.logger, new PeriodicVacuum(options.db, 'webhook_due', options.vacuumEvery ?? 5_000, options.logger));
     this.concurrency = Math.max(1, options.concurrency ?? 64);
     this.leaseSeconds = options.leaseSeconds ?? 60;
     this.loop = new WakeableLoop({
@@ -230,6 +233,8 @@ class OutcomeWriter {
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
+    /** Outcomes take deliveries off `webhook_due`: counted toward its next vacuum. */
+    private readonly vacuum: PeriodicVacuum,
   ) {}
 
   write(outcome: DeliveryOutcome): Promise<void> {
@@ -261,6 +266,7 @@ class OutcomeWriter {
           batch.map((b) => b.outcome),
         );
         for (const b of batch) b.resolve();
+        await this.vacuum.taken(batch.length);
       } catch (error) {
         this.logger.debug({ err: error, count: batch.length }, 'webhooks: writing outcomes failed');
         for (const b of batch) b.reject(error);

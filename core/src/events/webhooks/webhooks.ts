@@ -16,7 +16,7 @@ export interface WebhooksOptions {
   logger: Logger;
   clock?: Clock;
   /** Sender timings and limits; the defaults are the contract's (tests shorten them). */
-  sender?: Pick<WebhookSenderOptions, 'concurrency' | 'timeoutMs' | 'pollMs' | 'leaseSeconds' | 'stopGraceMs' | 'jitter'>;
+  sender?: Pick<WebhookSenderOptions, 'concurrency' | 'timeoutMs' | 'pollMs' | 'leaseSeconds' | 'stopGraceMs' | 'jitter' | 'vacuumEvery'>;
 }
 
 /**
