@@ -12,10 +12,12 @@ import { ENVIRONMENTS, SERVICES } from '../seed/model.mjs';
 
 // Timestamps stay PostgreSQL's text, in UTC, for floorShapes.isoOf. Each statement is planned
 // once per connection (generic plans, `FLOOR_SESSION`): left to choose, PostgreSQL would plan the
-// statements that take an array anew on every call.
+// statements that take an array anew on every call. Idle connections stay open, as DeployDB's do:
+// the floor waits idle through DeployDB's rounds, and would otherwise open its pool again in each
+// of its own.
 const TIMESTAMPTZ = 1184;
 const types = { getTypeParser: (oid, format) => (oid === TIMESTAMPTZ ? (text) => text : pg.types.getTypeParser(oid, format)) };
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, types, options: FLOOR_SESSION });
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, idleTimeoutMillis: 0, types, options: FLOOR_SESSION });
 await pool.query(FLOOR_SCHEMA);
 
 /** What a registration starts: the module of the registration benchmark's one service (servers/deploydb.mjs). */
