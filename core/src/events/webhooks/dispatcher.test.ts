@@ -79,6 +79,8 @@ describe.each(await databaseModes())('webhook dispatcher (%s database)', (mode) 
       async () => {
         const all = await rows();
         expect(all).toHaveLength(10);
+        // The sender is woken once the insert returned: a moment after its rows are visible.
+        expect(woken - before).toBe(5);
         return all;
       },
       { timeout: 5000, interval: 20 },
@@ -91,6 +93,8 @@ describe.each(await databaseModes())('webhook dispatcher (%s database)', (mode) 
     expect(byType('flow.completed')).toEqual(['all']);
     expect(stored.every((r) => r.status === 'pending')).toBe(true);
     expect(stored.filter((r) => r.url.endsWith('/all')).every((r) => r.max_attempts === 4)).toBe(true);
+    // Once per event with deliveries, never more.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(woken - before).toBe(5);
   });
 
