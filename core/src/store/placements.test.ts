@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openEmbeddedTestDatabase } from '../testing/embeddedDatabase.js';
-import { POSTGRES, reachable } from '../testing/services.js';
-import { createTestDatabase, dropTestDatabase } from '../testing/harness.js';
-import { silentLogger } from '../testing/silentLogger.js';
+import { databaseModes, openTestDatabase } from '../testing/testDatabases.js';
 import { insertBatches, type SqlRunner } from './batchInsert.js';
-import { openDatabase, type Database } from './database.js';
+import type { Database } from './database.js';
 import { creationBatches, creationsToRepair, PlacementStore, type Creation } from './placements.js';
 
-const modes = (await reachable(POSTGRES)) || process.env.DEPLOYDB_REQUIRE_SERVICES === '1' ? (['embedded', 'postgres'] as const) : (['embedded'] as const);
 const key = { environment: 'dev', service: 'web' };
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
 
@@ -16,24 +12,14 @@ const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
  * registration's creation is not committed yet; the creation's write says so, and the repair
  * corrects what the command wrote (store/placements.ts).
  */
-describe.each(modes)('placement repairs (%s database)', (mode) => {
+describe.each(await databaseModes())('placement repairs (%s database)', (mode) => {
   let db: Database;
   let cleanup: () => Promise<void>;
   let sql: SqlRunner;
   let store: PlacementStore;
 
   beforeAll(async () => {
-    if (mode === 'postgres') {
-      const url = await createTestDatabase();
-      db = await openDatabase({ url, dir: '', logger: silentLogger });
-      cleanup = async () => {
-        await db.close();
-        await dropTestDatabase(url);
-      };
-    } else {
-      ({ db, destroy: cleanup } = await openEmbeddedTestDatabase());
-    }
-    await db.migrate();
+    ({ db, destroy: cleanup } = await openTestDatabase(mode));
     sql = (statement, params) => db.sql(statement, params);
     store = new PlacementStore(sql);
   }, 120_000);

@@ -1,13 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openEmbeddedTestDatabase } from '../../testing/embeddedDatabase.js';
-import { POSTGRES, reachable } from '../../testing/services.js';
-import { createTestDatabase, dropTestDatabase } from '../../testing/harness.js';
+import { databaseModes, openTestDatabase } from '../../testing/testDatabases.js';
 import { silentLogger } from '../../testing/silentLogger.js';
-import { openDatabase, type Database } from '../../store/database.js';
+import type { Database } from '../../store/database.js';
 import type { QueueProvider } from '../../plugin-api/queue.js';
 import { OutboxRelay } from './outboxRelay.js';
-
-const modes = (await reachable(POSTGRES)) || process.env.DEPLOYDB_REQUIRE_SERVICES === '1' ? (['embedded', 'postgres'] as const) : (['embedded'] as const);
 
 /** A queue that keeps what is published to it, and refuses while `refusing`. */
 function recordingQueue() {
@@ -35,21 +31,15 @@ async function until(check: () => Promise<boolean>, what: string, ms = 10_000): 
   }
 }
 
-describe.each(modes)('the outbox pending list (%s database)', (mode) => {
+describe.each(await databaseModes())('the outbox pending list (%s database)', (mode) => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
   async function open(): Promise<Database> {
-    if (mode === 'embedded') {
-      const embedded = await openEmbeddedTestDatabase();
-      cleanups.push(embedded.destroy);
-      return embedded.db;
-    }
-    const url = await createTestDatabase();
-    const db = await openDatabase({ url, dir: '', logger: silentLogger });
-    cleanups.push(() => dropTestDatabase(url), () => db.close());
+    const { db, destroy } = await openTestDatabase(mode, { migrated: false });
+    cleanups.push(destroy);
     return db;
   }
 

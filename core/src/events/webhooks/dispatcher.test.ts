@@ -5,7 +5,8 @@ import { silentLogger } from '../../testing/silentLogger.js';
 import type { Database } from '../../store/database.js';
 import { EmbeddedQueue } from '../queue/embeddedQueue.js';
 import { WebhookDispatcher } from './dispatcher.js';
-import { databaseModes, openTestDatabase, webhook, webhooksConfig } from './testSupport.js';
+import { databaseModes, openTestDatabase } from '../../testing/testDatabases.js';
+import { webhook, webhooksConfig } from './testSupport.js';
 
 interface Row {
   event_id: string;

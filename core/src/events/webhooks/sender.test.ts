@@ -6,15 +6,8 @@ import type { QueueProvider } from '../../plugin-api/queue.js';
 import { silentLogger } from '../../testing/silentLogger.js';
 import type { Database } from '../../store/database.js';
 import type { Delivery } from './deliveryStore.js';
-import {
-  databaseModes,
-  openTestDatabase,
-  startReceiver,
-  verifyStandardWebhook,
-  webhook,
-  webhooksConfig,
-  type TestReceiver,
-} from './testSupport.js';
+import { databaseModes, openTestDatabase } from '../../testing/testDatabases.js';
+import { startReceiver, verifyStandardWebhook, webhook, webhooksConfig, type TestReceiver } from './testSupport.js';
 import { Webhooks, type WebhooksOptions } from './webhooks.js';
 
 /** These tests feed the dispatcher directly; the queue is never used. */

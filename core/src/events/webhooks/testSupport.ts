@@ -1,17 +1,12 @@
 /**
  * What webhook tests share: a real HTTP receiver on 127.0.0.1 that records every request and
  * answers as the test tells it to (a status, after a delay, or never), an independent signature
- * check, and a migrated database of either kind.
+ * check. A database of either kind comes from testing/testDatabases.ts.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DeployDbConfig, WebhookConfig } from '../../config/model.js';
-import { createTestDatabase, dropTestDatabase } from '../../testing/harness.js';
-import { openEmbeddedTestDatabase } from '../../testing/embeddedDatabase.js';
-import { silentLogger } from '../../testing/silentLogger.js';
-import { POSTGRES, servicesAvailable } from '../../testing/services.js';
-import { openDatabase, type Database } from '../../store/database.js';
 
 export interface ReceivedRequest {
   method: string;
@@ -105,32 +100,6 @@ export function verifyStandardWebhook(secret: string, request: ReceivedRequest):
     const given = Buffer.from(signature);
     return given.length === expected.length && timingSafeEqual(given, expected);
   });
-}
-
-export type DatabaseMode = 'embedded' | 'postgres';
-
-/** Embedded always; PostgreSQL when it answers (or when DEPLOYDB_REQUIRE_SERVICES=1 requires it). */
-export async function databaseModes(): Promise<DatabaseMode[]> {
-  return (await servicesAvailable(POSTGRES)) ? ['embedded', 'postgres'] : ['embedded'];
-}
-
-/** A fresh, migrated database of the given kind, and how to get rid of it. */
-export async function openTestDatabase(mode: DatabaseMode): Promise<{ db: Database; destroy(): Promise<void> }> {
-  if (mode === 'embedded') {
-    const embedded = await openEmbeddedTestDatabase();
-    await embedded.db.migrate();
-    return embedded;
-  }
-  const url = await createTestDatabase();
-  const db = await openDatabase({ url, dir: '', logger: silentLogger });
-  await db.migrate();
-  return {
-    db,
-    async destroy() {
-      await db.close();
-      await dropTestDatabase(url);
-    },
-  };
 }
 
 /** A webhook entry with the configuration's defaults. */

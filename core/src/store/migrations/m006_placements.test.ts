@@ -1,30 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openEmbeddedTestDatabase } from '../../testing/embeddedDatabase.js';
-import { POSTGRES, reachable } from '../../testing/services.js';
-import { createTestDatabase, dropTestDatabase } from '../../testing/harness.js';
-import { silentLogger } from '../../testing/silentLogger.js';
-import { openDatabase, type Database } from '../database.js';
+import { databaseModes, openTestDatabase } from '../../testing/testDatabases.js';
+import type { Database } from '../database.js';
 import { replayTimeline } from '../../domain/placementTimeline.js';
 
-const modes = (await reachable(POSTGRES)) || process.env.DEPLOYDB_REQUIRE_SERVICES === '1' ? (['embedded', 'postgres'] as const) : (['embedded'] as const);
-
-describe.each(modes)('migration m006: the placement projection filled from existing deployments (%s database)', (mode) => {
+describe.each(await databaseModes())('migration m006: the placement projection filled from existing deployments (%s database)', (mode) => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
   async function openAtM005(): Promise<Database> {
-    let db: Database;
-    if (mode === 'postgres') {
-      const url = await createTestDatabase();
-      db = await openDatabase({ url, dir: '', logger: silentLogger });
-      cleanups.push(() => dropTestDatabase(url), () => db.close());
-    } else {
-      const embedded = await openEmbeddedTestDatabase();
-      db = embedded.db;
-      cleanups.push(embedded.destroy);
-    }
+    const { db, destroy } = await openTestDatabase(mode, { migrated: false });
+    cleanups.push(destroy);
     await db.orm.getMigrator().up({ to: 'm005_queue_claims' });
     return db;
   }

@@ -1,32 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openEmbeddedTestDatabase } from '../../testing/embeddedDatabase.js';
-import { POSTGRES, reachable } from '../../testing/services.js';
-import { createTestDatabase, dropTestDatabase } from '../../testing/harness.js';
-import { silentLogger } from '../../testing/silentLogger.js';
-import { openDatabase, type Database } from '../database.js';
+import { databaseModes, openTestDatabase } from '../../testing/testDatabases.js';
 
-const modes = (await reachable(POSTGRES)) || process.env.DEPLOYDB_REQUIRE_SERVICES === '1' ? (['embedded', 'postgres'] as const) : (['embedded'] as const);
-
-describe.each(modes)('migration m011: webhook_due filled from the pending deliveries (%s database)', (mode) => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  async function open(): Promise<Database> {
-    if (mode === 'embedded') {
-      const embedded = await openEmbeddedTestDatabase();
-      cleanups.push(embedded.destroy);
-      return embedded.db;
-    }
-    const url = await createTestDatabase();
-    const db = await openDatabase({ url, dir: '', logger: silentLogger });
-    cleanups.push(() => dropTestDatabase(url), () => db.close());
-    return db;
-  }
+describe.each(await databaseModes())('migration m011: webhook_due filled from the pending deliveries (%s database)', (mode) => {
+  let destroy: (() => Promise<void>) | undefined;
+  afterEach(() => destroy?.());
 
   it('lists each pending delivery at its next attempt, and none of the others; a deleted delivery leaves the list', async () => {
-    const db = await open();
+    const opened = await openTestDatabase(mode, { migrated: false });
+    destroy = opened.destroy;
+    const db = opened.db;
     await db.orm.getMigrator().up({ to: 'm010_outbox_pending' });
     await db.sql(`insert into webhook_delivery (event_id, event_type, url, order_key, status, max_attempts, event, next_attempt_at) values
       ('a', 't', 'http://h', 'k', 'pending', 3, '{}', '2026-01-01T00:00:00Z'),
