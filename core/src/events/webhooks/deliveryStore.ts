@@ -199,9 +199,11 @@ export async function recordOutcomes(db: Database, outcomes: readonly DeliveryOu
        from (values ${values.join(', ')}) as v (id, lease, tried, forced, code, error, delay)
       where d.id = v.id and d.status = 'pending' and d.locked_until = v.lease::timestamptz
       returning d.id, d.status, d.next_attempt_at, v.delay),
-    settled as (delete from webhook_due w using changed c where w.id = c.id and c.status <> 'pending')
-    update webhook_due w set next_attempt_at = c.next_attempt_at
-      from changed c where w.id = c.id and c.status = 'pending' and c.delay is not null`,
+    -- By id arrays, so that each is a probe of the key whatever the planner believes of the table's
+    -- size (it may think it empty since its last vacuum, and join by scanning it whole).
+    settled as (delete from webhook_due where id = any(array(select id from changed where status <> 'pending')))
+    update webhook_due w set next_attempt_at = (select c.next_attempt_at from changed c where c.id = w.id)
+     where w.id = any(array(select id from changed where status = 'pending' and delay is not null))`,
     params,
   );
 }
