@@ -98,14 +98,14 @@ export class PromotionWorker {
     return this.options.db.backgroundSql<Claimed>(
       `update promotion_result r
           set lease_until = ?::timestamptz + make_interval(secs => ?), attempts = r.attempts + 1
-        where r.id in (
+        where r.id = any(array(
           select id from promotion_result
            where status = 'STARTED' and next_check_at <= ?::timestamptz
              and (lease_until is null or lease_until < ?::timestamptz)
              and type in (${types.map(() => '?').join(', ')})
            order by next_check_at
            limit ?
-           for update skip locked)
+           for update skip locked))
         returning r.id, r.deployment_id, r.type, r.attempts, r.state`,
       [now, LEASE_SECONDS, now, now, ...types, limit],
     );

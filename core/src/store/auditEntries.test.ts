@@ -8,24 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dropTestDatabase } from '../testing/harness.js';
 import { silentLogger } from '../testing/silentLogger.js';
 import { POSTGRES, servicesAvailable } from '../testing/services.js';
+import { executedPlan, rowsScanned } from '../testing/queryPlans.js';
 import { openDatabase, type Database } from './database.js';
 import { auditPageStatement, listAuditEntries, type AuditFilter, type AuditPosition } from './auditEntries.js';
 
 const ENTRIES = 200_000;
 const START = Date.parse('2024-01-01T00:00:00Z');
-
-interface PlanNode {
-  'Node Type': string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Index Recheck'?: number;
-  Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
 
 describe.runIf(await servicesAvailable(POSTGRES))('reading a long audit trail', () => {
   let url: string;
@@ -51,11 +39,7 @@ describe.runIf(await servicesAvailable(POSTGRES))('reading a long audit trail', 
     if (url) await dropTestDatabase(url);
   });
 
-  async function plan(filter: AuditFilter, after: AuditPosition | null = null): Promise<PlanNode[]> {
-    const { sql, params } = auditPageStatement(filter, { after, limit: 50 });
-    const [row] = await db.sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`explain (analyze, format json) ${sql}`, params);
-    return nodes(row!['QUERY PLAN'][0].Plan);
-  }
+  const plan = (filter: AuditFilter, after: AuditPosition | null = null) => executedPlan(db, auditPageStatement(filter, { after, limit: 50 }));
 
   const middle = new Date(START + (ENTRIES / 2) * 150_000);
   const cases: Array<[string, AuditFilter, AuditPosition | null]> = [
@@ -73,10 +57,7 @@ describe.runIf(await servicesAvailable(POSTGRES))('reading a long audit trail', 
     expect(found[0]!['Node Type']).toBe('Limit');
     const scans = found.filter((n) => n['Node Type'].endsWith('Scan'));
     expect(scans.map((n) => n['Node Type'])).not.toContain('Seq Scan');
-    const touched = scans.reduce(
-      (sum, n) => sum + (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0) + (n['Rows Removed by Index Recheck'] ?? 0)) * n['Actual Loops'],
-      0,
-    );
+    const touched = rowsScanned(found);
     expect(touched).toBeLessThan(500);
   });
 

@@ -1,7 +1,7 @@
 import type { MetadataStorage } from '@mikro-orm/core';
 import type { AuditAction, TimedAuditRecord } from '../domain/audit.js';
 import { insertBatches, rowsFor, type RowBatch, type SqlRunner } from './batchInsert.js';
-import type { Database } from './database.js';
+import type { Database, Statement } from './database.js';
 import type { AuditEntryRow } from './entities.js';
 
 /** An audit entry as `GET /api/audit` shows it. */
@@ -52,7 +52,7 @@ export async function writeAuditEntries(run: SqlRunner, metadata: MetadataStorag
  * with or without an actor or an action, within a time range or not, it walks one index
  * backwards from where the page starts and stops once it has the page (see the audit migration).
  */
-export function auditPageStatement(filter: AuditFilter, page: { after: AuditPosition | null; limit: number }): { sql: string; params: unknown[] } {
+export function auditPageStatement(filter: AuditFilter, page: { after: AuditPosition | null; limit: number }): Statement {
   const where: string[] = [];
   const params: unknown[] = [];
   const condition = (clause: string, ...values: unknown[]) => {

@@ -9,6 +9,12 @@ import { ISO_TIMESTAMP_TYPES } from './timestamps.js';
 
 export type DatabaseKind = 'postgres' | 'embedded';
 
+/** A statement and its parameters, as `Database.sql` takes them (`?` placeholders). */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
 export interface SqlOptions {
   /**
    * On PostgreSQL, timestamps as the API writes them (ISO-8601 text in UTC) instead of Dates: for

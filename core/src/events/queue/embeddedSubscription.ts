@@ -57,9 +57,9 @@ with g as (
   select name, position, pattern_regex from queue_group where name = ? for no key update
 ), due as (
   update queue_claim c set locked_until = now() + make_interval(secs => ?), attempts = c.attempts + 1
-   where c.id in (select id from queue_claim
+   where c.id = any(array(select id from queue_claim
                    where group_name = ? and available_at <= now() and (locked_until is null or locked_until < now())
-                   order by available_at limit ${DUE_CLAIMS_PER_POLL} for update skip locked)
+                   order by available_at limit ${DUE_CLAIMS_PER_POLL} for update skip locked))
   returning c.id, c.after_id, c.upto_id, c.attempts
 ), matches as (
   select id from queue_message

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import type { Database } from '../../store/database.js';
+import type { Database, Statement } from '../../store/database.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /*
@@ -119,6 +119,29 @@ export async function insertDeliveries(db: Database, deliveries: readonly NewDel
 }
 
 /**
+ * The claim of `claimDue`. The deliveries are chosen in a sub-select run once (`= any(array(…))`):
+ * as `in (…)`, the planner may rescan it for each row of a table it believes small, locking and
+ * skipping its way through the whole backlog each time.
+ */
+export function claimStatement(limit: number, leaseSeconds: number): Statement {
+  return {
+    sql: `update webhook_delivery d set locked_until = now() + make_interval(secs => ?)
+      where d.id = any(array(
+        select c.id from webhook_due w join webhook_delivery c on c.id = w.id
+         where w.next_attempt_at <= now() and c.status = 'pending'
+           and (c.locked_until is null or c.locked_until < now())
+           and not exists (
+             select 1 from webhook_delivery e
+              where e.url = c.url and e.order_key = c.order_key and e.status = 'pending' and e.id < c.id)
+         order by w.next_attempt_at
+         limit ?
+         for update of c skip locked))
+      returning d.id, d.event_id, d.url, d.attempts, d.max_attempts, d.event, d.locked_until::text as lease`,
+    params: [leaseSeconds, limit],
+  };
+}
+
+/**
  * Takes up to `limit` due deliveries for `leaseSeconds`. Only the oldest pending delivery of a
  * URL and order key is ever due: a deployment's events reach a receiver in the order they
  * happened, and a later one waits while an earlier one is being retried. `SKIP LOCKED` and the
@@ -126,6 +149,7 @@ export async function insertDeliveries(db: Database, deliveries: readonly NewDel
  * the delivery for another.
  */
 export async function claimDue(db: Database, limit: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
+  const statement = claimStatement(limit, leaseSeconds);
   const rows = await db.backgroundSql<{
     id: number;
     event_id: string;
@@ -134,21 +158,7 @@ export async function claimDue(db: Database, limit: number, leaseSeconds: number
     max_attempts: number;
     event: Record<string, unknown> | string;
     lease: string;
-  }>(
-    `update webhook_delivery d set locked_until = now() + make_interval(secs => ?)
-      where d.id in (
-        select c.id from webhook_due w join webhook_delivery c on c.id = w.id
-         where w.next_attempt_at <= now() and c.status = 'pending'
-           and (c.locked_until is null or c.locked_until < now())
-           and not exists (
-             select 1 from webhook_delivery e
-              where e.url = c.url and e.order_key = c.order_key and e.status = 'pending' and e.id < c.id)
-         order by w.next_attempt_at, w.id
-         limit ?
-         for update of c skip locked)
-      returning d.id, d.event_id, d.url, d.attempts, d.max_attempts, d.event, d.locked_until::text as lease`,
-    [leaseSeconds, limit],
-  );
+  }>(statement.sql, statement.params);
   return rows
     .map((row) => ({
       id: Number(row.id),
@@ -168,6 +178,12 @@ export async function claimDue(db: Database, limit: number, leaseSeconds: number
  */
 export async function recordOutcomes(db: Database, outcomes: readonly DeliveryOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
+  const statement = outcomesStatement(outcomes);
+  await db.backgroundSql(statement.sql, statement.params);
+}
+
+/** The statement of `recordOutcomes`, for at least one outcome. */
+export function outcomesStatement(outcomes: readonly DeliveryOutcome[]): Statement {
   const params: unknown[] = [];
   const values = outcomes.map((o) => {
     switch (o.kind) {
@@ -186,8 +202,8 @@ export async function recordOutcomes(db: Database, outcomes: readonly DeliveryOu
     }
     return '(?::int, ?::text, ?::int, ?::text, ?::int, ?::text, ?::float8)';
   });
-  await db.backgroundSql(
-    `with changed as (
+  return {
+    sql: `with changed as (
       update webhook_delivery d set
         attempts = d.attempts + v.tried,
         status = coalesce(v.forced, case when v.tried > 0 and d.attempts + v.tried >= d.max_attempts then 'failed' else d.status end),
@@ -197,7 +213,7 @@ export async function recordOutcomes(db: Database, outcomes: readonly DeliveryOu
         locked_until = null,
         updated_at = case when v.tried > 0 or v.forced is not null then now() else d.updated_at end
        from (values ${values.join(', ')}) as v (id, lease, tried, forced, code, error, delay)
-      where d.id = v.id and d.status = 'pending' and d.locked_until = v.lease::timestamptz
+      where d.id = v.id and d.locked_until = v.lease::timestamptz
       returning d.id, d.status, d.next_attempt_at, v.delay),
     -- By id arrays, so that each is a probe of the key whatever the planner believes of the table's
     -- size (it may think it empty since its last vacuum, and join by scanning it whole).
@@ -205,7 +221,7 @@ export async function recordOutcomes(db: Database, outcomes: readonly DeliveryOu
     update webhook_due w set next_attempt_at = (select c.next_attempt_at from changed c where c.id = w.id)
      where w.id = any(array(select id from changed where status = 'pending' and delay is not null))`,
     params,
-  );
+  };
 }
 
 /** One page of deliveries in id order, optionally of one status. */
