@@ -213,6 +213,9 @@ export function outcomesStatement(outcomes: readonly DeliveryOutcome[]): Stateme
         locked_until = null,
         updated_at = case when v.tried > 0 or v.forced is not null then now() else d.updated_at end
        from (values ${values.join(', ')}) as v (id, lease, tried, forced, code, error, delay)
+      -- The lease alone says the delivery is still ours, and so pending: only a claim of a pending
+      -- delivery sets it, and every outcome clears it. With no status compared, no index over it
+      -- can look cheaper to the planner than the key.
       where d.id = v.id and d.locked_until = v.lease::timestamptz
       returning d.id, d.status, d.next_attempt_at, v.delay),
     -- By id arrays, so that each is a probe of the key whatever the planner believes of the table's
