@@ -241,6 +241,34 @@ describe.each(await databaseModes())('hostile input (%s database)', (mode) => {
     }
   });
 
+  it('a body over 1 MiB sent in chunks, without a length, is 413 too, answered before the rest is read; nothing stored', async () => {
+    const before = await allArtifacts();
+    const artifact = newArtifact();
+    const chunk = 's'.repeat(64 * 1024);
+    const outcome = await new Promise<string>((resolve) => {
+      const request = http.request(
+        `${t.url}/api/artifacts`,
+        { method: 'POST', agent: false, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.ci}` } },
+        (response) => {
+          let text = '';
+          response.on('data', (part) => (text += part));
+          response.on('end', () => resolve(`${response.statusCode} ${JSON.parse(text)?.error?.code} ${response.headers.connection}`));
+          response.on('error', (error) => resolve(`no answer: ${(error as NodeJS.ErrnoException).code}`));
+        },
+      );
+      request.on('error', (error) => resolve(`no answer: ${(error as NodeJS.ErrnoException).code}`));
+      request.write(`${JSON.stringify({ ...artifact, sourceUrl: 'x' }).slice(0, -1)}, "junk": "`);
+      // 2 MiB in chunks, the last of them sent only once the answer came (or never).
+      let sent = 0;
+      const more = () => {
+        if (sent++ < 32) request.write(chunk, more);
+      };
+      more();
+    });
+    expect(outcome).toBe('413 payload_too_large close');
+    expect(await allArtifacts()).toEqual(before);
+  });
+
   it('a request line or headers over 16 KiB are 400 in the contract shape, not a bare status line', async () => {
     for (const [what, path, headers] of [
       ['a long path', `/api/artifacts/by-module/${'x'.repeat(17_000)}`, {}],

@@ -15,7 +15,7 @@ import type { RouteSpec } from './route.js';
 import { auditTrail, RequestAuditTrail, type AuditWriter } from './middleware/auditTrail.js';
 import { closeUnreadBody } from './middleware/closeUnreadBody.js';
 import { identify, requireCaller } from './middleware/identify.js';
-import { limitBody, readJsonBody } from './middleware/jsonBody.js';
+import { readJsonBody } from './middleware/jsonBody.js';
 import { limitRate } from './middleware/limitRate.js';
 import { readParameters } from './middleware/parameters.js';
 import { requestMetrics } from './middleware/requestMetrics.js';
@@ -100,7 +100,7 @@ function middlewareOf(
     roles === 'public'
       ? [publicCaller()]
       : [identify(authenticator), auditTrail(route, trail), ...(rateLimiter ? [limitRate(rateLimiter)] : []), requireCaller(), requireRole(roles)];
-  return [...guard, readParameters(route), ...(route.body ? [limitBody(), readJsonBody(route)] : [])];
+  return [...guard, readParameters(route), ...(route.body ? [readJsonBody(route)] : [])];
 }
 
 function publicCaller(): MiddlewareHandler<RouteEnv> {
