@@ -24,9 +24,13 @@ const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
  * asked: SQLSTATE class 08 (connection exception), 57P01..57P03 (the server shutting down or
  * cutting the session, not accepting connections yet), a socket error, or the driver's word for
  * a connection that ended. Asking again later, on another connection, may well succeed.
+ *
+ * "Transaction query already complete" is the ORM's answer to a statement of a transaction whose
+ * BEGIN failed (it runs the work anyway): DeployDB's transactions set no options, so only a
+ * connection failing refuses their BEGIN.
  */
 export function isConnectionLost(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (/^08/.test(code) || /^57P0[123]$/.test(code) || SOCKET_ERRORS.has(code))) return true;
-  return typeof message === 'string' && /Connection terminated|encountered a connection error and is not queryable/.test(message);
+  return typeof message === 'string' && /Connection terminated|encountered a connection error and is not queryable|Transaction query already complete/.test(message);
 }
