@@ -33,6 +33,8 @@ const WORKSPACE_PACKAGES = ['core', 'plugins/promotion-manual', 'plugins/promoti
 
 /** The example subscriber, installed and configured beside the promotion plugins. */
 const CHAT = 'deploydb-subscriber-chat';
+/** The source plugin, registering the artifacts of a folder of YAML files. */
+const SOURCE = '@deploydb/source-files';
 
 /** Every promotion plugin, each providing the type named, one promotion of each type in use. */
 const PROMOTION_TYPES: Record<string, string> = {
@@ -56,6 +58,8 @@ plugins:
   - package: "deploydb-promotion-soak-time"
   - package: "${CHAT}"
     config: { webhookUrl: "${chatUrl}", environments: [prod] }
+  - package: "${SOURCE}"
+    config: { dir: artifacts }
 environments:
   staging: { url: "http://127.0.0.1:9" }
   prod: { description: "Production" }
@@ -93,10 +97,12 @@ describe('the packed packages, installed in a project outside the repository', (
     chat = await new ChatServer().start();
     chatUrl = chat.url;
     packed = await packAll(tarballs);
-    const installed = packed.filter((p) => p.name === '@deploydb/core' || p.name === CHAT || p.name in PROMOTION_TYPES);
+    const installed = packed.filter((p) => p.name === '@deploydb/core' || p.name === CHAT || p.name === SOURCE || p.name in PROMOTION_TYPES);
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'deploydb-pack-check', private: true, type: 'module' }, null, 2));
     await installTarballs(project, installed.map((r) => r.tarball));
     fs.writeFileSync(path.join(project, 'deploydb.yaml'), deploydbYaml());
+    fs.mkdirSync(path.join(project, 'artifacts'));
+    fs.writeFileSync(path.join(project, 'artifacts', 'web.yaml'), 'group: com.acme\nname: web\nversion: "0.9.0"\nsourceUrl: https://ci.acme.test/web/0.9.0\n');
   }, 600_000);
 
   afterAll(async () => {
@@ -132,13 +138,13 @@ describe('the packed packages, installed in a project outside the repository', (
       expect(files, name).toContain('package.json');
       expect(files.filter((f) => !f.startsWith('dist/') && f !== 'package.json' && f !== 'README.md' && f !== 'bin/deploydb.js'), name).toEqual([]);
     }
-    for (const name of Object.keys(PROMOTION_TYPES)) {
+    for (const name of [...Object.keys(PROMOTION_TYPES), SOURCE]) {
       expect(byName.get(name), name).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'README.md']));
     }
   });
 
   it('installs each plugin next to one copy of core', () => {
-    for (const name of ['@deploydb/core', CHAT, ...Object.keys(PROMOTION_TYPES)]) {
+    for (const name of ['@deploydb/core', CHAT, SOURCE, ...Object.keys(PROMOTION_TYPES)]) {
       expect(fs.existsSync(path.join(project, 'node_modules', name, 'package.json')), name).toBe(true);
       // A plugin with a core of its own would not share the kernel's types or registry.
       if (name !== '@deploydb/core') expect(fs.existsSync(path.join(project, 'node_modules', name, 'node_modules', '@deploydb', 'core')), name).toBe(false);
@@ -159,7 +165,7 @@ describe('the packed packages, installed in a project outside the repository', (
     expect(result.stderr).toMatch(/typo\.yaml:\d+:\d+ plugins\[0\]\.package/);
   });
 
-  it('starts, lists every plugin type, registers an artifact, and stops on SIGTERM', async () => {
+  it('starts, lists every plugin type, registers the source folder\'s artifact and one over HTTP, and stops on SIGTERM', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, ['node_modules/@deploydb/core/dist/cli/main.js', 'start', '--config', 'deploydb.yaml'], {
@@ -170,6 +176,10 @@ describe('the packed packages, installed in a project outside the repository', (
     server = child;
     const output = captureOutput(child);
     await waitForHealthy(`${base}/health`, child, output, 60_000);
+
+    // The installed source plugin registered its folder's artifact before DeployDB said it started.
+    const fromFolder = (await (await fetch(`${base}/api/artifacts/by-module/com.acme:web`)).json()) as { items: Array<{ version: string }> };
+    expect(fromFolder.items.map((a) => a.version)).toEqual(['0.9.0']);
 
     const promotions = (await (await fetch(`${base}/api/promotions`)).json()) as { items: Array<{ key: string; type: string }> };
     expect(new Set(promotions.items.map((p) => p.type))).toEqual(new Set(Object.values(PROMOTION_TYPES)));
