@@ -258,7 +258,7 @@ describe.each(await databaseModes())('hostile input (%s database)', (mode) => {
       );
       request.on('error', (error) => resolve(`no answer: ${(error as NodeJS.ErrnoException).code}`));
       request.write(`${JSON.stringify({ ...artifact, sourceUrl: 'x' }).slice(0, -1)}, "junk": "`);
-      // 2 MiB in chunks, the last of them sent only once the answer came (or never).
+      // 2 MiB more, in chunks of 64 KiB, each written once the one before it was taken; the server answers once it read 1 MiB.
       let sent = 0;
       const more = () => {
         if (sent++ < 32) request.write(chunk, more);
