@@ -82,6 +82,41 @@ describe.each(await databaseModes())('GET /api/metrics/dora (%s database)', (mod
     expect(a1.completed - start.getTime()).toBe(3 * HOUR * 1000);
   });
 
+  it('counts a rollback that replaces a deployment current again after a failure, and a rollback recorded done restores at once', async () => {
+    const { api, tick } = f;
+    const start = f.clock.now();
+    const at = () => f.clock.now().getTime();
+    const hotfix = async (artifactId: number, kind = 'hotfix') =>
+      api.expectStatus('ci', 'POST', '/api/deployments', { service: 'pay', environment: 'prod', artifactId, kind, status: 'COMPLETED' }, 201);
+    const [a1, a2, a3] = [(await registerVersion(api, 'pay')).artifact, (await registerVersion(api, 'pay')).artifact, (await registerVersion(api, 'pay')).artifact];
+
+    tick(HOUR);
+    await hotfix(a1.id);
+    tick(HOUR);
+    await hotfix(a2.id); // h2: replaced by h3, current again once h3 fails, then replaced by a rollback
+    tick(HOUR);
+    const h3 = await hotfix(a3.id);
+    tick(HOUR);
+    await api.report(h3.id, 'FAILED'); // h3 failed after completion; h2 is current again
+    const h3Failed = at();
+    tick(HOUR);
+    const rollback = await api.expectStatus('ci', 'POST', '/api/services/pay/environments/prod/rollback', { to: a1.id }, 201);
+    const rollbackCreated = at();
+    tick(0.5 * HOUR);
+    await api.report(rollback.id, 'COMPLETED'); // replaces h2: h2 failed when the rollback was created
+    const rollbackDone = at();
+    tick(HOUR);
+    await hotfix(a2.id, 'rollback'); // a rollback of the rollback, recorded done: the first rollback failed, and is restored by it at once
+    const history = await api.get('/api/services/pay/environments/prod/history');
+    expect(history.items.map((h: any) => h.artifact.id)).toEqual([a2.id, a1.id, a2.id, a3.id, a2.id, a1.id]);
+
+    const restores = [0, (rollbackDone - rollbackCreated) / 1000, (rollbackDone - h3Failed) / 1000];
+    expect(restores).toEqual([0, 0.5 * HOUR, 1.5 * HOUR]);
+    const end = new Date(start.getTime() + 10 * 86_400_000).toISOString();
+    const report = await api.get(`/api/metrics/dora?service=pay&from=${start.toISOString()}&to=${end}`);
+    expect(report).toMatchObject({ deployments: 5, changeFailureRate: 0.6, timeToRestoreSeconds: { p50: 0.5 * HOUR, p90: 1.5 * HOUR } });
+  });
+
   it('refuses unknown names and bad windows', async () => {
     expectError(await f.api.send('reader', 'GET', '/api/metrics/dora?service=nope'), 404, 'not_found');
     expectError(await f.api.send('reader', 'GET', '/api/metrics/dora?environment=nope'), 404, 'not_found');

@@ -16,7 +16,7 @@ export interface DoraSample {
   failed: boolean;
   /** When it failed, or when the rollback that replaced it was created; null when it did not fail. */
   failedAt: number | null;
-  /** When a later-created deployment there was next reported COMPLETED after the failure; null if none yet. */
+  /** When a later-created deployment there was next reported COMPLETED, at or after the failure; null if none yet. */
   restoredAt: number | null;
 }
 

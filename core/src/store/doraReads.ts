@@ -5,8 +5,10 @@ import type { Database } from './database.js';
 /**
  * One DORA sample per deployment that became COMPLETED in a window, for the given services and
  * environments, in one statement over `deployment_completed_idx` and the placement changes:
- * who replaced each (a rollback?), and when the next later-created deployment completed after a
- * failure. Its time grows with the deployments in the window, not with the whole history.
+ * whether a rollback replaced it in any of its spells as current (each spell's next change, found
+ * from the spell), and when the next later-created deployment completed at or after the failure
+ * (a rollback recorded done restores at the moment it replaces). Its time grows with the
+ * deployments in the window, not with the whole history.
  */
 export async function doraSamples(
   db: Database,
@@ -27,10 +29,14 @@ export async function doraSamples(
        select d.service, d.environment, d.id, d.created_at, d.completed_at,
               extract(epoch from d.completed_at - coalesce(a.committed_at, a.created_at)) as lead_seconds,
               case when d.failed_at >= d.completed_at then d.failed_at end as failed_at,
-              (select case when r.kind = 'rollback' and r.completed_at = n.at then r.created_at end
-                 from placement_change n left join deployment r on r.id = n.deployment_id
-                where n.environment = d.environment and n.service = d.service and n.role = 'current' and n.at > d.completed_at
-                order by n.at, n.id limit 1) as rollback_created_at
+              (select min(r.created_at)
+                 from placement_change c
+                cross join lateral (select n.deployment_id, n.at from placement_change n
+                                     where n.environment = c.environment and n.service = c.service and n.role = 'current'
+                                       and (n.at, n.id) > (c.at, c.id)
+                                     order by n.at, n.id limit 1) n
+                 join deployment r on r.id = n.deployment_id
+                where c.deployment_id = d.id and c.role = 'current' and r.kind = 'rollback' and r.completed_at = n.at) as rollback_created_at
          from k
          join deployment d on d.service = k.service and d.environment = k.environment
               and d.completed_at >= ?::timestamptz and d.completed_at <= ?::timestamptz
@@ -39,7 +45,7 @@ export async function doraSamples(
      select s.service, s.environment, s.lead_seconds, s.failed_at, s.rollback_created_at,
             (select e.completed_at from deployment e
               where e.service = s.service and e.environment = s.environment
-                and e.completed_at > least(s.failed_at, s.rollback_created_at) and e.created_at > s.created_at
+                and e.completed_at >= least(s.failed_at, s.rollback_created_at) and e.created_at > s.created_at
               order by e.completed_at limit 1) as restored_at
        from s`,
     [pairs.map((p) => p.service), pairs.map((p) => p.environment), window.from, window.to],

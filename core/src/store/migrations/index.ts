@@ -11,6 +11,7 @@ import { M009QueuePointers } from './m009_queue_pointers.js';
 import { M010OutboxPending } from './m010_outbox_pending.js';
 import { M011WebhookDue } from './m011_webhook_due.js';
 import { M012WebhookDueByTime } from './m012_webhook_due_by_time.js';
+import { M013CurrentSpellsByDeployment } from './m013_current_spells_by_deployment.js';
 
 /** Every migration, in order. Listed in code so the built package needs no migration files on disk. */
 export const migrationsList: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'm010_outbox_pending', class: M010OutboxPending },
   { name: 'm011_webhook_due', class: M011WebhookDue },
   { name: 'm012_webhook_due_by_time', class: M012WebhookDueByTime },
+  { name: 'm013_current_spells_by_deployment', class: M013CurrentSpellsByDeployment },
 ];
