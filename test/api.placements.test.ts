@@ -264,6 +264,23 @@ describe.each(await databaseModes())('what runs where, over time (%s database)',
       expect(await f.api.get(`/api/environments/prod/services?at=${start.toISOString().slice(0, 10)}`)).toEqual(expect.any(Array));
     });
 
+    it('shows a deployment as of then with the last reason reported by then, though later reports replaced it', async () => {
+      const { artifact } = await registerVersion(f.api, 'maps');
+      const direct = await record({ service: 'maps', environment: 'dev', artifactId: artifact.id, kind: 'manual', reason: 'asked for by ops' });
+      const asked = new Date(f.tick(30).getTime() - 1).toISOString();
+      const patch = (status: string, reason?: string) => f.api.expectStatus('ci', 'PATCH', `/api/deployments/${direct.id}`, { status, reason }, 200);
+      await patch('STARTED');
+      const started = new Date(f.tick(30).getTime() - 1).toISOString();
+      await patch('COMPLETED', 'rolled out by hand');
+      const done = new Date(f.tick(30).getTime() - 1).toISOString();
+      await patch('FAILED', 'health check failed');
+
+      expect((await serviceIn('maps', 'dev', asked)).inFlight).toMatchObject({ id: direct.id, status: 'CREATED', reason: 'asked for by ops' });
+      expect((await serviceIn('maps', 'dev', started)).inFlight).toMatchObject({ id: direct.id, status: 'STARTED', reason: 'asked for by ops' });
+      expect((await serviceIn('maps', 'dev', done)).current).toMatchObject({ id: direct.id, status: 'COMPLETED', reason: 'rolled out by hand' });
+      expect(await f.api.get(`/api/deployments/${direct.id}`)).toMatchObject({ status: 'FAILED', reason: 'health check failed' });
+    });
+
     it('diffs two environments per service in configuration order, now and at a past moment', async () => {
       const v1 = await shipTo(f, 'web');
       const past = f.tick().toISOString();

@@ -37,15 +37,15 @@ export async function seedDeploydb(client, plan) {
   written.deployment = await expand(
     client,
     plan,
-    `insert into deployment (id, flow_id, artifact_id, service, pipeline, environment, stage, snapshot_id, kind, status, history, reason, reason_at,
+    `insert into deployment (id, flow_id, artifact_id, service, pipeline, environment, stage, snapshot_id, kind, status, history, reason, reasons,
                              status_at, started_at, completed_at, verified_at, failed_at, created_at, updated_at)
      select ${id.deployment('k', 'x.pos')}, ${id.artifact('k', 'x."flowSlot"')}, ${id.artifact('k', 'x."artifactSlot"')}, k.service,
             case when x."flowSlot" is null then null else '${PIPELINE}' end, x.environment, x.stage, ${Number(snapshotId)}, x.kind, x.status,
-            x.history::jsonb, x.reason, ${time('k', 'x."reasonAt"')}, ${time('k', 'x."statusAt"')}, ${time('k', 'x."startedAt"')},
+            x.history::jsonb, x.reason, x.reasons, ${time('k', 'x."statusAt"')}, ${time('k', 'x."startedAt"')},
             ${time('k', 'x."completedAt"')}, ${time('k', 'x."verifiedAt"')}, ${time('k', 'x."failedAt"')}, ${time('k', 'x."createdAt"')},
             ${time('k', 'x."updatedAt"')}
        from block k join jsonb_to_recordset($9::jsonb) as x(variant text, pos int, "flowSlot" int, "artifactSlot" int, environment text, stage int,
-            kind text, status text, history text, reason text, "reasonAt" int, "statusAt" int, "startedAt" int, "completedAt" int,
+            kind text, status text, history text, reason text, reasons jsonb, "statusAt" int, "startedAt" int, "completedAt" int,
             "verifiedAt" int, "failedAt" int, "createdAt" int, "updatedAt" int) on x.variant = k.variant`,
     train.deployments,
   );

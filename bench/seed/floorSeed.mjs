@@ -24,15 +24,15 @@ export async function seedFloor(client, plan) {
   written.floor_deployment = await expand(
     client,
     plan,
-    `insert into floor_deployment (id, flow_id, artifact_id, service, pipeline, environment, kind, status, reason, reason_at,
+    `insert into floor_deployment (id, flow_id, artifact_id, service, pipeline, environment, kind, status, reason, reasons,
                                    status_at, started_at, completed_at, verified_at, failed_at, created_at, updated_at)
      select ${id.deployment('k', 'x.pos')}, ${id.artifact('k', 'x."flowSlot"')}, ${id.artifact('k', 'x."artifactSlot"')}, k.service,
             case when x."flowSlot" is null then null else '${PIPELINE}' end, x.environment, x.kind, x.status,
-            x.reason, ${time('k', 'x."reasonAt"')}, ${time('k', 'x."statusAt"')}, ${time('k', 'x."startedAt"')},
+            x.reason, x.reasons, ${time('k', 'x."statusAt"')}, ${time('k', 'x."startedAt"')},
             ${time('k', 'x."completedAt"')}, ${time('k', 'x."verifiedAt"')}, ${time('k', 'x."failedAt"')}, ${time('k', 'x."createdAt"')},
             ${time('k', 'x."updatedAt"')}
        from block k join jsonb_to_recordset($9::jsonb) as x(variant text, pos int, "flowSlot" int, "artifactSlot" int, environment text,
-            kind text, status text, reason text, "reasonAt" int, "statusAt" int, "startedAt" int, "completedAt" int,
+            kind text, status text, reason text, reasons jsonb, "statusAt" int, "startedAt" int, "completedAt" int,
             "verifiedAt" int, "failedAt" int, "createdAt" int, "updatedAt" int) on x.variant = k.variant`,
     train.deployments,
   );

@@ -68,7 +68,7 @@ class Block {
       status: 'CREATED',
       history: ['CREATED'],
       reason: null,
-      reasonAt: null,
+      reasons: null,
       statusAt: at,
       startedAt: null,
       completedAt: null,
@@ -87,15 +87,16 @@ class Block {
   /** A direct deployment (CONTRACT §11), recorded as CREATED or as already COMPLETED. */
   direct(environment, artifactSlot, kind, at, { status, reason }) {
     const d = this.create({ flowSlot: null, artifactSlot, environment, stage: null, kind }, at);
-    this.setReason(d, reason, at);
+    this.setReason(d, reason);
     if (status === 'COMPLETED') this.report(d, 'COMPLETED', at);
     return d;
   }
 
-  setReason(d, reason, at) {
+  /** A reason reported with the status `d` just reached (its first: CREATED). */
+  setReason(d, reason) {
     if (reason === null) return;
     d.reason = reason;
-    d.reasonAt = at;
+    d.reasons = { ...d.reasons, [d.status]: reason };
   }
 
   /** The deployer reports STARTED, COMPLETED or FAILED; a flow's deployment then moves its flow on. */
@@ -140,7 +141,7 @@ class Block {
     this.tick(at);
     const from = d.status;
     Object.assign(d, { status, history: [...d.history, status], statusAt: at, updatedAt: at, [`${status.toLowerCase()}At`]: at });
-    this.setReason(d, reason, at);
+    this.setReason(d, reason);
     const lane = this.lanes.get(d.environment);
     if ((from === 'CREATED' || from === 'STARTED') && (status === 'COMPLETED' || status === 'FAILED')) {
       lane.flying = lane.flying.filter((x) => x !== d);

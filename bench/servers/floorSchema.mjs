@@ -31,7 +31,7 @@ create table if not exists floor_deployment (
   kind text not null,
   status text not null,
   reason text,
-  reason_at timestamptz(3),
+  reasons jsonb,
   status_at timestamptz(3) not null,
   started_at timestamptz(3),
   completed_at timestamptz(3),

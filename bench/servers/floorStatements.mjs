@@ -32,7 +32,8 @@ const asOf = (d, st, at) => ({
   unchanged: `(${st}.status = ${d}.status and ${d}.updated_at <= ${at})`,
   status: `${st}.status`,
   since: `${st}.since`,
-  reason: `case when ${d}.reason_at <= ${at} then ${d}.reason end`,
+  // The reason reported with the latest status reached by then that had one.
+  reason: `coalesce(${['failed', 'verified', 'completed', 'started'].map((s) => `case when ${d}.${s}_at <= ${at} then ${d}.reasons->>'${s.toUpperCase()}' end`).join(', ')}, ${d}.reasons->>'CREATED')`,
   result: {
     status: `case when ${d}.completed_at <= ${at} then 'STARTED' else 'NOT_STARTED' end`,
     reason: 'null::text',

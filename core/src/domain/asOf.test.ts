@@ -17,7 +17,7 @@ const row: DeploymentRow = {
   status: 'VERIFIED',
   history: ['CREATED', 'STARTED', 'COMPLETED', 'VERIFIED'],
   reason: 'rolled out by hand',
-  reasonAt: at(2),
+  reasons: { CREATED: 'asked for by ops', STARTED: 'rolled out by hand' },
   statusAt: at(30),
   startedAt: at(2),
   completedAt: at(10),
@@ -64,6 +64,25 @@ describe('a deployment as it stood at a moment', () => {
       ['SUCCESS', 'alice'],
       ['STARTED', null],
     ]);
+  });
+
+  it('has the last reason reported by then, though later reports replaced it', () => {
+    expect(deploymentAsOf(row, results, at(1)).row.reason).toBe('asked for by ops');
+    const failed: DeploymentRow = {
+      ...row,
+      status: 'FAILED',
+      history: [...row.history, 'FAILED'],
+      reason: 'health check failed',
+      reasons: { ...row.reasons, FAILED: 'health check failed' },
+      statusAt: at(50),
+      failedAt: at(50),
+      updatedAt: at(50),
+    };
+    // COMPLETED and VERIFIED came with no reason: the one reported when it started stands.
+    expect(deploymentAsOf(failed, results, at(40)).row).toMatchObject({ status: 'VERIFIED', reason: 'rolled out by hand' });
+    expect(deploymentAsOf(failed, results, at(50)).row).toBe(failed);
+    const noReason: DeploymentRow = { ...row, reason: null, reasons: null };
+    expect(deploymentAsOf(noReason, results, at(5)).row.reason).toBeNull();
   });
 
   it('shows a result settled later as waiting, though the deployment status did not change since', () => {

@@ -1,9 +1,10 @@
 import type { DeploymentRow, PromotionResultRow } from './rows.js';
+import type { DeploymentStatus } from './shapes.js';
 import { statusAt, statusTimesOf } from './placementTimeline.js';
 
 /**
- * A deployment as it stood at `t` (CONTRACT §11 `?at=`): its status then and since when, its
- * reason if it had been reported by then, and each promotion result's status then (settled, or
+ * A deployment as it stood at `t` (CONTRACT §11 `?at=`): its status then and since when, the
+ * last reason reported by then, and each promotion result's status then (settled, or
  * STARTED once the deployment had completed, else NOT_STARTED). What the ledger does not keep
  * the history of (evidence, links) is shown as it is now. `t` must not be before its creation.
  */
@@ -20,8 +21,7 @@ export function deploymentAsOf(row: DeploymentRow, results: readonly PromotionRe
           ...row,
           status: then.status,
           history: row.history.slice(0, row.history.indexOf(then.status) + 1),
-          reason: row.reasonAt !== null && row.reasonAt <= t ? row.reason : null,
-          reasonAt: reached(row.reasonAt),
+          reason: reasonThen(row, then.status),
           statusAt: since,
           startedAt: reached(row.startedAt),
           completedAt: completed,
@@ -39,4 +39,14 @@ export function deploymentAsOf(row: DeploymentRow, results: readonly PromotionRe
       return { ...r, status, reason: null, actor: null, nextCheckAt: null, settledAt: null, updatedAt: completed ?? r.createdAt };
     }),
   };
+}
+
+/** The last reason reported for a deployment by the time it reached `status` (one of its history). */
+function reasonThen(row: DeploymentRow, status: DeploymentStatus): string | null {
+  const reached = row.history.slice(0, row.history.indexOf(status) + 1);
+  for (let i = reached.length - 1; i >= 0; i--) {
+    const reason = row.reasons?.[reached[i]!];
+    if (reason !== undefined) return reason;
+  }
+  return null;
 }

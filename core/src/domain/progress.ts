@@ -125,7 +125,7 @@ export async function setStatus(scope: CommandScope, state: DeploymentState, sta
     status,
     history: [...state.row.history, status],
     reason: reason ?? state.row.reason,
-    ...(reason !== null ? { reasonAt: scope.now } : {}),
+    ...(reason !== null ? { reasons: { ...state.row.reasons, [status]: reason } } : {}),
     [STATUS_TIME[status]]: scope.now,
     statusAt: scope.now,
     updatedAt: scope.now,

@@ -46,9 +46,10 @@ export interface DeploymentRow {
   status: DeploymentStatus;
   /** Every status this deployment has had, oldest first: what makes a repeated report a repeat. */
   history: DeploymentStatus[];
+  /** The last reason reported for it. */
   reason: string | null;
-  /** When `reason` was reported. */
-  reasonAt: Date | null;
+  /** The reason reported with each status it reached (at creation: CREATED), where one was; null while none was. */
+  reasons: Partial<Record<DeploymentStatus, string>> | null;
   /** When it reached its current status. */
   statusAt: Date;
   /** When it reached each status (each happens at most once; CREATED is `createdAt`). */
@@ -69,7 +70,7 @@ export function createdDeployment(deployment: NewDeployment, now: Date): Deploym
     ...deployment,
     status: 'CREATED',
     history: ['CREATED'],
-    reasonAt: deployment.reason === null ? null : now,
+    reasons: deployment.reason === null ? null : { CREATED: deployment.reason },
     statusAt: now,
     startedAt: null,
     completedAt: null,

@@ -7,7 +7,7 @@ import type { ArtifactRow, DeploymentRow, PromotionResultRow } from '../domain/r
  */
 export const DEPLOYMENT_COLUMNS = `
   d.id, d.flow_id, d.artifact_id, d.service, d.pipeline, d.environment, d.stage, d.snapshot_id, d.kind, d.status,
-  d.history, d.reason, d.reason_at, d.status_at, d.started_at, d.completed_at, d.verified_at, d.failed_at,
+  d.history, d.reason, d.reasons, d.status_at, d.started_at, d.completed_at, d.verified_at, d.failed_at,
   d.created_at, d.updated_at,
   a.artifact_group as a_group, a.name as a_name, a.version as a_version, a.source_url as a_source_url,
   a.revision as a_revision, a.committed_at as a_committed_at, a.created_at as a_created_at,
@@ -41,7 +41,7 @@ export function deploymentOfSql(r: SqlRow): { row: DeploymentRow; artifact: Arti
     status: r.status as DeploymentRow['status'],
     history: (typeof r.history === 'string' ? JSON.parse(r.history) : r.history) as DeploymentRow['history'],
     reason: text(r.reason),
-    reasonAt: maybeDate(r.reason_at),
+    reasons: (typeof r.reasons === 'string' ? JSON.parse(r.reasons) : r.reasons) as DeploymentRow['reasons'],
     statusAt: date(r.status_at),
     startedAt: maybeDate(r.started_at),
     completedAt: maybeDate(r.completed_at),

@@ -75,7 +75,7 @@ export const DeploymentEntity = new EntitySchema<DeploymentRow>({
     status: { type: 'text' },
     history: { type: 'json' },
     reason: nullableText,
-    reasonAt: { ...timestamp, nullable: true },
+    reasons: { type: 'json', nullable: true },
     statusAt: timestamp,
     startedAt: { ...timestamp, nullable: true },
     completedAt: { ...timestamp, nullable: true },

@@ -12,6 +12,7 @@ import { M010OutboxPending } from './m010_outbox_pending.js';
 import { M011WebhookDue } from './m011_webhook_due.js';
 import { M012WebhookDueByTime } from './m012_webhook_due_by_time.js';
 import { M013CurrentSpellsByDeployment } from './m013_current_spells_by_deployment.js';
+import { M014DeploymentReasons } from './m014_deployment_reasons.js';
 
 /** Every migration, in order. Listed in code so the built package needs no migration files on disk. */
 export const migrationsList: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'm011_webhook_due', class: M011WebhookDue },
   { name: 'm012_webhook_due_by_time', class: M012WebhookDueByTime },
   { name: 'm013_current_spells_by_deployment', class: M013CurrentSpellsByDeployment },
+  { name: 'm014_deployment_reasons', class: M014DeploymentReasons },
 ];

@@ -45,13 +45,14 @@ describe.each(await databaseModes())('migration m006: the placement projection f
     expect(await db.migrate()).toContain('m006_placements');
 
     const rows = await em.execute<Array<Record<string, any>>>(
-      `select id, kind, reason_at, started_at, completed_at, verified_at, failed_at from deployment order by id`,
+      `select id, kind, reasons, started_at, completed_at, verified_at, failed_at from deployment order by id`,
     );
     const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
-    expect(rows.map((r) => ({ id: r.id, kind: r.kind, reasonAt: iso(r.reason_at), started: iso(r.started_at), completed: iso(r.completed_at), verified: iso(r.verified_at), failed: iso(r.failed_at) }))).toEqual([
-      { id: 10, kind: 'flow', reasonAt: null, started: null, completed: '2025-01-01T01:00:00.000Z', verified: '2025-01-01T01:05:00.000Z', failed: null },
-      { id: 11, kind: 'flow', reasonAt: '2025-01-02T03:00:00.000Z', started: '2025-01-02T01:30:00.000Z', completed: '2025-01-02T02:00:00.000Z', verified: null, failed: '2025-01-02T03:00:00.000Z' },
-      { id: 12, kind: 'flow', reasonAt: null, started: '2025-01-03T00:10:00.000Z', completed: null, verified: null, failed: null },
+    // (The reason kept, under the status it was reported with, is m014's.)
+    expect(rows.map((r) => ({ id: r.id, kind: r.kind, reasons: r.reasons, started: iso(r.started_at), completed: iso(r.completed_at), verified: iso(r.verified_at), failed: iso(r.failed_at) }))).toEqual([
+      { id: 10, kind: 'flow', reasons: null, started: null, completed: '2025-01-01T01:00:00.000Z', verified: '2025-01-01T01:05:00.000Z', failed: null },
+      { id: 11, kind: 'flow', reasons: { FAILED: 'broke' }, started: '2025-01-02T01:30:00.000Z', completed: '2025-01-02T02:00:00.000Z', verified: null, failed: '2025-01-02T03:00:00.000Z' },
+      { id: 12, kind: 'flow', reasons: null, started: '2025-01-03T00:10:00.000Z', completed: null, verified: null, failed: null },
     ]);
 
     const [placement] = await em.execute<Array<Record<string, any>>>(`select current_id, in_flight_id from placement where environment = 'prod' and service = 'web'`);
