@@ -93,6 +93,10 @@ describe.each(await databaseModes())('what runs where, over time (%s database)',
       expectInvalid(await f.api.send('ci', 'POST', '/api/deployments', { service: 'feed', environment: 'prod', artifactId: other.artifact.id, kind: 'hotfix' }), '/artifactId');
       expectInvalid(await f.api.send('ci', 'POST', '/api/deployments', { service: 'feed', environment: 'lab', artifact: ref, kind: 'hotfix' }), '/environment');
       expectInvalid(await f.api.send('ci', 'POST', '/api/deployments', { service: 'nope', environment: 'prod', artifact: ref, kind: 'hotfix' }), '/service');
+      // Of the body's two forms, the one given speaks: nothing about the other's artifactId.
+      expect(expectInvalid(await f.api.send('ci', 'POST', '/api/deployments', { service: 'feed', environment: 'prod', artifact: ref, kind: 'oops' }), '/kind').details).toEqual([
+        { path: '/kind', message: 'must be one of "rollback", "hotfix", "manual"' },
+      ]);
       for (const body of [
         { service: 'feed', environment: 'prod', kind: 'hotfix' },
         { service: 'feed', environment: 'prod', artifact: ref, artifactId: artifact.id, kind: 'hotfix' },

@@ -39,7 +39,7 @@ export function validate<S extends TSchema>(schema: S, value: unknown): Validati
   const validator = validatorFor(schema);
   const withDefaults = validator.hasDefaults ? Value.Default(schema, Value.Clone(value)) : value;
   if (validator.check.Check(withDefaults)) return { ok: true, value: withDefaults as Static<S> };
-  return { ok: false, errors: readableErrors([...validator.check.Errors(withDefaults)]) };
+  return { ok: false, errors: readableErrors([...validator.check.Errors(withDefaults)], schema) };
 }
 
 interface RawError {
@@ -50,8 +50,13 @@ interface RawError {
   message: string;
 }
 
-/** Condenses TypeBox errors: unknown keys by name, unions as "one of", no duplicate paths. */
-export function readableErrors(raw: RawError[]): ErrorDetail[] {
+/**
+ * Condenses TypeBox errors: unknown keys by name, a union of values as "one of" them, no
+ * duplicate paths. Of a union of forms (objects), only the forms closest to the value speak: the
+ * ones with the fewest problems. A body that gives `artifact` and a bad `kind` hears about `kind`,
+ * not that the other form wants `artifactId` instead.
+ */
+export function readableErrors(raw: RawError[], schema: TSchema): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   const seen = new Set<string>();
   const add = (path: string, message: string) => {
@@ -61,8 +66,9 @@ export function readableErrors(raw: RawError[]): ErrorDetail[] {
       details.push({ path, message });
     }
   };
-  const unionPaths = new Set(raw.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
-  for (const error of raw) {
+  const errors = closestForms(raw, schema);
+  const unionPaths = new Set(errors.filter(isUnion).map((e) => e.instancePath));
+  for (const error of errors) {
     if (error.keyword === 'boolean' && error.schemaPath.endsWith('/additionalProperties')) continue;
     if (error.keyword === 'additionalProperties') {
       const extra = (error.params.additionalProperties as string[] | undefined) ?? [];
@@ -75,20 +81,77 @@ export function readableErrors(raw: RawError[]): ErrorDetail[] {
       if (missing.length === 0) add(error.instancePath, error.message);
       continue;
     }
-    if (unionPaths.has(error.instancePath) && error.keyword !== 'anyOf' && error.keyword !== 'oneOf') {
-      const branch = error.schemaPath.match(/\/(anyOf|oneOf)\/\d+$/);
-      if (branch) continue;
-    }
-    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') {
-      const allowed = raw
-        .filter((e) => e.instancePath === error.instancePath && e.keyword === 'const')
-        .map((e) => JSON.stringify(e.params.allowedValue));
-      add(error.instancePath, allowed.length > 0 ? `must be one of ${allowed.join(', ')}` : 'does not match any allowed form');
-      continue;
-    }
-    add(error.instancePath, error.message);
+    const form = /^(.*)\/(anyOf|oneOf)\/\d+$/.exec(error.schemaPath);
+    const union = isUnion(error) ? error.schemaPath : form?.[1];
+    const allowed = union === undefined ? null : allowedValues(schemaAt(schema, union));
+    if (allowed) add(error.instancePath, `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
+    else if (isUnion(error)) add(error.instancePath, 'does not match any allowed form');
+    else if (!(form && unionPaths.has(error.instancePath))) add(error.instancePath, error.message);
   }
   return details;
+}
+
+const isUnion = (error: RawError) => error.keyword === 'anyOf' || error.keyword === 'oneOf';
+
+/**
+ * The errors without those of a union's farther forms: per union of objects (outermost first, found
+ * from the errors' schema paths, as TypeBox may stop before the union's own error), each form's
+ * errors are condensed and counted, and only the forms with the fewest stay. When one form stays,
+ * the union's own "no form matched" goes too: that form's errors say what is wrong.
+ */
+function closestForms(raw: RawError[], schema: TSchema): RawError[] {
+  const unions = new Map<string, string>();
+  for (const error of raw) {
+    for (const match of error.schemaPath.matchAll(/\/(anyOf|oneOf)\/\d+/g)) unions.set(error.schemaPath.slice(0, match.index), match[1]!);
+  }
+  let errors = raw;
+  for (const [path, keyword] of [...unions].sort(([a], [b]) => a.length - b.length)) {
+    if (!formsAreObjects(schemaAt(schema, path))) continue;
+    const prefix = `${path}/${keyword}/`;
+    const forms = new Map<string, RawError[]>();
+    for (const error of errors) {
+      if (!error.schemaPath.startsWith(prefix)) continue;
+      const form = error.schemaPath.slice(prefix.length).split('/')[0]!;
+      forms.set(form, [...(forms.get(form) ?? []), error]);
+    }
+    if (forms.size < 2) continue;
+    const counts = new Map([...forms].map(([form, own]) => [form, readableErrors(own, schema).length]));
+    const fewest = Math.min(...counts.values());
+    const farther = new Set([...forms].filter(([form]) => counts.get(form) !== fewest).flatMap(([, own]) => own));
+    const alone = [...counts.values()].filter((count) => count === fewest).length === 1;
+    errors = errors.filter((e) => !farther.has(e) && !(alone && isUnion(e) && e.schemaPath === path));
+  }
+  return errors;
+}
+
+/** The part of a schema a TypeBox schema path (`#/anyOf/0/properties/kind`) names, if it is there. */
+function schemaAt(schema: TSchema, schemaPath: string): unknown {
+  let node: unknown = schema;
+  for (const part of schemaPath.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
+/** The forms of a union node (`anyOf` or `oneOf`), or null when it is not one. */
+function formsOf(node: unknown): unknown[] | null {
+  if (node === null || typeof node !== 'object') return null;
+  const { anyOf, oneOf } = node as { anyOf?: unknown; oneOf?: unknown };
+  const forms = anyOf ?? oneOf;
+  return Array.isArray(forms) && forms.length > 0 ? forms : null;
+}
+
+/** Whether a union's forms are all objects: a union of a name or a mapping, say, is left alone. */
+function formsAreObjects(node: unknown): boolean {
+  return formsOf(node)?.every((f) => f !== null && typeof f === 'object' && (f as { type?: unknown }).type === 'object') ?? false;
+}
+
+/** The values a union of constants allows, or null when it is not one. */
+function allowedValues(node: unknown): unknown[] | null {
+  const forms = formsOf(node);
+  if (!forms?.every((f) => f !== null && typeof f === 'object' && 'const' in f)) return null;
+  return forms.map((f) => (f as { const: unknown }).const);
 }
 
 function escapePointer(key: string): string {
